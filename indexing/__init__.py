@@ -1,0 +1,1 @@
+"""briefbot's write path: load → clean → chunk → embed → store, incrementally."""
