@@ -60,9 +60,9 @@ def config_cmd(
 
 
 def _register_all() -> None:
-    from bot.cli import ask_cmds, index_cmds, slack_cmds, summary_cmds
+    from bot.cli import ask_cmds, eval_cmds, index_cmds, slack_cmds, summary_cmds
 
-    for module in (index_cmds, ask_cmds, summary_cmds, slack_cmds):
+    for module in (index_cmds, ask_cmds, eval_cmds, summary_cmds, slack_cmds):
         module.register(app)
 
 

@@ -1,0 +1,223 @@
+"""Small, fast text helpers for answers: sentences, terms and named entities.
+
+Used by the extractive answerer (sentence selection), citation verification
+(support checks) and follow-up handling (entities to carry). Pure functions,
+no models: everything here runs in microseconds per sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexing.lexical import analyze
+from indexing.lexical import stem as _lexical_stem
+
+_STOPWORDS_TEXT = """
+    a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing done down during each either else ever every few for
+    from further get gets got had has have having he her here hers herself him himself his how however i if
+    in into is it its itself just let like many may me might more most much must my myself no nor not now of
+    off on once one only or other others our ours ourselves out over own per same say said says shall she
+    should since so some such than that the their theirs them themselves then there these they this those
+    through thus to too under until up upon us very via was we were what whatever when where whether which
+    while who whom whose why will with within without would yet you your yours yourself
+    tell give show list describe explain name according named called exactly
+    """
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Words that ask rather than say: no evidence either way.
+_QUESTION_WORDS = frozenset(
+    _lexical_stem(w)
+    for w in [
+        "tell",
+        "give",
+        "show",
+        "list",
+        "describe",
+        "explain",
+        "according",
+        "named",
+        "called",
+        "exactly",
+        "say",
+        "said",
+    ]
+)
+_ABBREVIATIONS_TEXT = (
+    "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp no nos fig figs approx est jan feb mar apr jun jul aug "
+    "sep sept oct nov dec st gen col lt sgt u.s u.k u.n e.u p pp vol al"
+)
+_ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
+_WORD = re.compile(r"[^\W_]+(?:[&:.'’\-][^\W_]+)*", re.UNICODE)
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+")
+_CAPITAL = re.compile(r"^[A-Z0-9\"“'‘(\[]")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a text with its character span."""
+
+    text: str
+    start: int
+    end: int
+    index: int
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of paragraphs and list items (a list item or heading line stands on its own)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    block_start: int | None = None
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        line_start, line_end = pos, pos + len(line)
+        pos = line_end
+        standalone = bool(_BULLET.match(line)) or stripped.startswith("#") or stripped.startswith("|")
+        if not stripped or standalone:
+            if block_start is not None:
+                spans.append((block_start, line_start))
+                block_start = None
+            if stripped:
+                spans.append((line_start, line_end))
+            continue
+        if block_start is None:
+            block_start = line_start
+    if block_start is not None:
+        spans.append((block_start, len(text)))
+    return spans
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the '.' at ``dot`` ends an abbreviation or an initial, not a sentence."""
+    if text[dot] != ".":
+        return False
+    start = dot
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in '(["“':
+        start -= 1
+    word = text[start:dot].lower().rstrip(".")
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of ``text`` (paragraph- and bullet-aware), with their spans in ``text``."""
+    out: list[Sentence] = []
+    for b_start, b_end in _blocks(text):
+        cursor = b_start
+        block = text[:b_end]
+        for m in _BOUNDARY.finditer(block, b_start):
+            end = m.end()
+            if end >= b_end or not _CAPITAL.match(text[end : end + 1]):
+                continue
+            if _is_abbreviation(text, m.start()):
+                continue
+            _add(out, text, cursor, end)
+            cursor = end
+        _add(out, text, cursor, b_end)
+    return out
+
+
+def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
+    raw = text[start:end]
+    stripped = raw.strip()
+    if not stripped:
+        return
+    lead = len(raw) - len(raw.lstrip())
+    s = start + lead
+    out.append(Sentence(" ".join(stripped.split()), s, s + len(stripped), len(out)))
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper so 'sectors'/'sector', 'targeted'/'targets', 'files'/'file' meet."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) <= 3 or any(ch.isdigit() for ch in w):
+        return w
+    if w.endswith("ies") and len(w) >= 5:
+        w = w[:-3] + "y"
+    elif w.endswith("ing") and len(w) >= 6:
+        w = w[:-3]
+    elif w.endswith("ed") and len(w) >= 5:
+        w = w[:-2]
+    elif w.endswith("s") and len(w) >= 4 and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Word tokens as written (codes like 'APT28', 'EXE:5200', 'ATT&CK' stay whole)."""
+    return [m.group(0).rstrip(".'’") for m in _WORD.finditer(text)]
+
+
+def terms(text: str, *, drop_stopwords: bool = False) -> list[str]:
+    """Stemmed lower-case tokens; compound tokens ('cyber-espionage', 'ATT&CK') also yield their parts."""
+    out: list[str] = []
+    for w in words(text):
+        lw = w.lower().replace("’", "'")
+        if lw.endswith("'s"):
+            lw = lw[:-2]
+        if drop_stopwords and lw in STOPWORDS:
+            continue
+        out.append(stem(lw))
+        if any(ch in lw for ch in "-&:.'"):
+            out.extend(
+                stem(p) for p in re.split(r"[-&:.']", lw) if p and not (drop_stopwords and p in STOPWORDS)
+            )
+    return out
+
+
+def content_terms(text: str) -> list[str]:
+    """Content terms as the BM25 index analyses them (stemmed, stop words out), in order.
+
+    Sharing :func:`indexing.lexical.analyze` lets corpus IDF from the BM25 vocabulary
+    weigh these terms directly.
+    """
+    return [t for t in analyze(text) if t not in _QUESTION_WORDS]
+
+
+def numbers(text: str) -> set[str]:
+    """The figures written in a text ("49", "2024", "3.5"), used to catch invented numbers."""
+    return {m.group(0).replace(",", "") for m in re.finditer(r"\d+(?:[.,]\d+)*", text)}
+
+
+def named_entities(text: str) -> list[str]:
+    """Proper names, acronyms and codes in a text: 'Nexperia', 'MIVD', 'APT1', 'Midnight Blizzard'.
+
+    Consecutive capitalised words form one entity; a capitalised first word of a
+    sentence counts only when it is not a stop word.
+    """
+    entities: list[str] = []
+    run: list[str] = []
+    sentence_start = True
+    for m in _WORD.finditer(text):
+        w = m.group(0).rstrip(".'’")
+        possessive = w.lower().endswith(("'s", "’s"))
+        if possessive:
+            w = w[:-2]
+        is_code = any(ch.isdigit() for ch in w) and any(ch.isalpha() for ch in w)
+        capital = w[:1].isupper() and w.lower() not in STOPWORDS
+        if sentence_start and w.lower() in STOPWORDS:
+            capital = False
+        if capital or is_code or (w.isupper() and len(w) > 1):
+            run.append(w)
+        else:
+            if run:
+                entities.append(" ".join(run))
+            run = []
+        if possessive and run:
+            entities.append(" ".join(run))
+            run = []
+        tail = text[m.end() : m.end() + 2]
+        sentence_start = bool(re.match(r"[.!?:]", tail))
+    if run:
+        entities.append(" ".join(run))
+    seen: set[str] = set()
+    unique = []
+    for e in entities:
+        if e.lower() not in seen:
+            seen.add(e.lower())
+            unique.append(e)
+    return unique

@@ -1,0 +1,370 @@
+"""Incremental indexing: files → prepare → chunk → embed → Chroma, via LangChain's indexing API.
+
+``langchain_core.indexing.index`` with a ``SQLRecordManager`` writes each changed
+document's chunks (the vector id is the chunk's record id, so unchanged chunks
+are never re-embedded) and removes the chunks that document no longer has. The
+file manifest (see :mod:`indexing.manifest` for why it exists) lets unchanged
+files be skipped without loading them or the embedding model.
+
+Crash safety: per file, vectors are written first, then record-manager keys, then
+the manifest row. Every run starts by reconciling the three (and a dirty marker
+makes the next run rebuild BM25), so a run killed at any point is brought to
+exactly the right state by the next one: no duplicate chunks, no orphans.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import BriefbotError, DocumentError, StoreError
+from core.settings import Settings
+from core.types import DocumentMeta
+from indexing.discover import Change, Diff, plan_changes
+from indexing.manifest import FileRow, Manifest, now, record_groups, record_keys_with_groups
+from indexing.progress import IndexProgress
+
+if TYPE_CHECKING:
+    from langchain_classic.indexes import SQLRecordManager
+
+    from indexing.embed import Embedder
+    from indexing.store import Store
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1"  # bump when loading/cleaning/chunking changes so every file is re-processed
+_INDEX_BATCH = 256
+_LOCK_WAIT_SECONDS = 300.0
+
+
+@dataclass
+class IndexReport:
+    """What an index run did (or, with ``plan``, would do)."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_deleted: int = 0
+    chunks_embedded: int = 0
+    repaired: int = 0
+    new_documents: list[DocumentMeta] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    plan: bool = False
+    strict: bool = False
+    seconds: float = 0.0
+    store: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """True when documents were added, updated or deleted."""
+        return bool(self.added or self.updated or self.deleted)
+
+    @property
+    def exit_code(self) -> int:
+        """0, or 1 with ``strict`` when some files failed."""
+        return 1 if self.strict and self.failed else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """One JSON object for `briefbot index --json`."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "skipped": self.skipped,
+            "failed": [{"source": s, "reason": r} for s, r in self.failed],
+            "chunks_added": self.chunks_added,
+            "chunks_deleted": self.chunks_deleted,
+            "chunks_embedded": self.chunks_embedded,
+            "repaired": self.repaired,
+            "new_documents": [m.source for m in self.new_documents],
+            "changes": [{"action": a, "source": s} for a, s in self.changes],
+            "plan": self.plan,
+            "seconds": round(self.seconds, 3),
+            "store": self.store,
+        }
+
+
+def pipeline_fingerprint(settings: Settings, embedder: Embedder) -> str:
+    """Hash of everything that shapes a file's chunks; a change re-processes every file."""
+    data = [PIPELINE_VERSION, embedder.model_id, embedder.max_tokens, settings.chunk_overlap_tokens]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+
+def dirty_marker(settings: Settings) -> Path:
+    """File present while the store may be ahead of the BM25 index (removed after sync)."""
+    return settings.home / "index.dirty"
+
+
+@contextmanager
+def index_lock(settings: Settings) -> Iterator[None]:
+    """One index run per BRIEFBOT_HOME at a time (the kernel frees the lock if we are killed)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with (settings.home / "index.lock").open("a") as fh:
+        deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"Another index run holds {settings.home / 'index.lock'}.",
+                        hint="Wait for it to finish (or stop `briefbot watch`) and try again.",
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def open_record_manager(settings: Settings, namespace: str) -> SQLRecordManager:
+    """LangChain's SQL record manager in ``settings.record_db``, schema created."""
+    from langchain_classic.indexes import SQLRecordManager
+
+    settings.record_db.parent.mkdir(parents=True, exist_ok=True)
+    manager = SQLRecordManager(namespace, db_url=f"sqlite:///{settings.record_db}")
+    manager.create_schema()
+    return manager
+
+
+def delete_source(source: str, store: Store, manager: SQLRecordManager) -> int:
+    """Remove every chunk of one document: vectors first, then their record-manager keys."""
+    deleted = 0
+    while keys := manager.list_keys(group_ids=[source], limit=5000):
+        store.delete_ids(keys)
+        manager.delete_keys(keys)
+        deleted += len(keys)
+    return deleted
+
+
+def reconcile(
+    settings: Settings, store: Store, manager: SQLRecordManager, manifest: Manifest, *, deep: bool
+) -> int:
+    """Bring vectors, record-manager keys and manifest back in step; returns repairs made.
+
+    The id-level comparison runs when ``deep`` (a previous run was interrupted) or
+    when the key count and the vector count differ; the group-level one is cheap
+    SQL and always runs.
+    """
+    repairs = 0
+    keys = record_keys_with_groups(settings.record_db, store.namespace)
+    if deep or len(keys) != store.count():
+        ids = set(store.all_ids())
+        orphans = sorted(ids - keys.keys())
+        ghosts = sorted(keys.keys() - ids)
+        store.delete_ids(orphans)
+        manager.delete_keys(ghosts)
+        stale = {keys[g] for g in ghosts}
+        manifest.delete([p for p, r in manifest.rows().items() if r.source in stale])
+        repairs += len(orphans) + len(ghosts)
+    groups = record_groups(settings.record_db, store.namespace)
+    rows = manifest.rows()
+    in_manifest = {r.source for r in rows.values()}
+    for source in sorted(groups.keys() - in_manifest):  # chunks of a file whose run was cut short
+        repairs += delete_source(source, store, manager)
+    drop = [p for p, r in rows.items() if groups.get(r.source, 0) != r.n_chunks]
+    manifest.delete(drop)  # their files are indexed again below
+    return repairs + len(drop)
+
+
+def index_paths(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    store: Store | None = None,
+    rebuild: bool = False,
+    plan: bool = False,
+    progress: bool = False,
+    strict: bool = False,
+) -> IndexReport:
+    """Bring the index in step with the files under ``paths`` (files or folders).
+
+    Unchanged files are skipped without being read; changed ones are re-chunked
+    and only their new chunks embedded; deleted ones lose their chunks. Bad files
+    are listed in ``report.failed`` and the rest goes on. ``plan`` changes nothing
+    and loads no model; ``rebuild`` empties the collection, records and manifest first.
+    """
+    from indexing.embed import open_embedder
+    from indexing.store import store_location, store_namespace
+
+    started = time.monotonic()
+    embedder = embedder or open_embedder(settings)
+    fingerprint = pipeline_fingerprint(settings, embedder)
+    report = IndexReport(plan=plan, strict=strict, store=store_location(settings))
+    if plan:
+        manifest = Manifest(settings.record_db, store_namespace(settings), readonly=True)
+        diff = plan_changes(paths, settings, {} if rebuild else manifest.rows(), fingerprint)
+        _count_plan(diff, report)
+        report.seconds = time.monotonic() - started
+        return report
+    with index_lock(settings):
+        _run(paths, settings, embedder, store, rebuild, progress, fingerprint, report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _count_plan(diff: Diff, report: IndexReport) -> None:
+    report.failed.extend(diff.failed)
+    report.added = len(diff.of("add"))
+    report.updated = len(diff.of("update"))
+    report.deleted = len(diff.of("delete"))
+    report.skipped = len(diff.of("skip", "touch"))
+    report.changes = [(c.action, c.source) for c in diff.of("add", "update", "delete")]
+
+
+def _run(
+    paths: list[Path],
+    settings: Settings,
+    embedder: Embedder,
+    store: Store | None,
+    rebuild: bool,
+    progress: bool,
+    fingerprint: str,
+    report: IndexReport,
+) -> None:
+    from indexing.store import open_store
+
+    store = store or open_store(settings, embedder, verify=not rebuild)
+    manager = open_record_manager(settings, store.namespace)
+    manifest = Manifest(settings.record_db, store.namespace)
+    marker = dirty_marker(settings)
+    was_dirty = marker.exists()
+    try:
+        with store.guard():
+            if rebuild:
+                marker.write_text(store.namespace)
+                store.reset()
+                while keys := manager.list_keys(limit=5000):
+                    manager.delete_keys(keys)
+                manifest.clear()
+            else:
+                report.repaired = reconcile(settings, store, manager, manifest, deep=was_dirty)
+            diff = plan_changes(paths, settings, manifest.rows(), fingerprint)
+            report.failed.extend(diff.failed)
+            report.skipped = len(diff.of("skip", "touch"))
+            rows = manifest.rows()
+            for change in diff.of("touch"):
+                _remember(manifest, change, change.source, rows[change.path].n_chunks, fingerprint)
+            work = diff.of("delete", "add", "update")
+            if work or report.repaired:
+                marker.write_text(store.namespace)
+            _apply(work, settings, embedder, store, manager, manifest, fingerprint, report, progress)
+        if report.changed or report.repaired or was_dirty or rebuild:
+            _sync_bm25(settings, store)
+            if report.changed or rebuild:
+                manifest.set_state("last_indexed", datetime.now(UTC).isoformat(timespec="seconds"))
+        marker.unlink(missing_ok=True)
+    finally:
+        manager.engine.dispose()
+
+
+def _remember(manifest: Manifest, change: Change, source: str, n_chunks: int, fingerprint: str) -> None:
+    manifest.upsert(
+        FileRow(
+            path=change.path,
+            root=str(change.target.root) if change.target else "",
+            source=source,
+            size=change.size,
+            mtime_ns=change.mtime_ns,
+            sha256=change.sha256,
+            n_chunks=n_chunks,
+            fingerprint=fingerprint,
+            indexed_at=now(),
+        )
+    )
+
+
+def _apply(
+    work: list[Change],
+    settings: Settings,
+    embedder: Embedder,
+    store: Store,
+    manager: SQLRecordManager,
+    manifest: Manifest,
+    fingerprint: str,
+    report: IndexReport,
+    progress: bool,
+) -> None:
+    from langchain_core.indexing import index
+
+    from indexing.chunk import chunk_document
+    from indexing.prepare import prepare_file
+    from indexing.records import chunks_to_documents
+
+    rows = manifest.rows()
+    embedded_before = embedder.texts_embedded
+    with IndexProgress(len(work), enabled=progress) as bar, embedder.observe(bar.embedded):
+        for change in work:
+            bar.file(change.source)
+            if change.action == "delete":
+                report.chunks_deleted += delete_source(change.source, store, manager)
+                manifest.delete([change.path])
+                report.deleted += 1
+                report.changes.append(("delete", change.source))
+                continue
+            assert change.target is not None
+            try:
+                doc = prepare_file(change.target.path, settings, root=change.target.root)
+                chunks = chunk_document(
+                    doc,
+                    embedder.count_tokens,
+                    max_tokens=embedder.max_tokens,
+                    overlap_tokens=settings.chunk_overlap_tokens,
+                )
+                if not chunks:
+                    raise DocumentError(change.target.display, "no text to index")
+            except DocumentError as exc:
+                report.failed.append((change.target.display, exc.reason))
+                continue
+            except BriefbotError:
+                raise
+            except Exception as exc:  # a loader bug on one file must not stop the run
+                log.exception("failed to prepare %s", change.target.display)
+                report.failed.append((change.target.display, f"unexpected {type(exc).__name__}: {exc}"))
+                continue
+            old = rows.get(change.path)
+            if old is not None and old.source != doc.meta.source:
+                report.chunks_deleted += delete_source(old.source, store, manager)
+            docs = chunks_to_documents(chunks, doc.meta)
+            result = index(
+                docs,
+                manager,
+                store.vectorstore,
+                batch_size=_INDEX_BATCH,
+                cleanup="scoped_full",  # = incremental for one document, but safe across batches
+                source_id_key="source",
+                key_encoder=lambda d: str(d.id),
+            )
+            report.chunks_added += result["num_added"]
+            report.chunks_deleted += result["num_deleted"]
+            _remember(manifest, change, doc.meta.source, len({d.id for d in docs}), fingerprint)
+            if change.action == "add":
+                report.added += 1
+                report.new_documents.append(doc.meta)
+            else:
+                report.updated += 1
+            report.changes.append((change.action, doc.meta.source))
+    report.chunks_embedded = embedder.texts_embedded - embedded_before
+
+
+def _sync_bm25(settings: Settings, store: Store) -> None:
+    try:
+        from indexing.bm25 import sync_bm25
+    except ImportError:  # the lexical index is optional until indexing/bm25.py exists
+        log.info("indexing.bm25 is not available; the BM25 index was not rebuilt")
+        return
+    sync_bm25(settings, store)
