@@ -40,23 +40,17 @@ def choose_threshold(answerable: list[float], unanswerable: list[float], max_frr
     """(threshold, refusal recall, answerable refused) maximising recall with refused ≤ max_frr."""
     values = sorted(set(answerable) | set(unanswerable))
     cuts = [values[0] - 1e-6] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)] + [values[-1] + 1e-6]
-    best: list[tuple[float, float, float]] = []
-    best_recall = -1.0
+    scored = []
     for t in cuts:
         frr = sum(s < t for s in answerable) / len(answerable)
         recall = sum(s < t for s in unanswerable) / len(unanswerable) if unanswerable else 0.0
-        if frr > max_frr:
-            continue
-        if recall > best_recall + 1e-12:
-            best, best_recall = [(t, recall, frr)], recall
-        elif abs(recall - best_recall) <= 1e-12:
-            best.append((t, recall, frr))
-    # Same recall over a range of cuts: take the one midway through that range (widest margin).
-    lo, hi = best[0][0], best[-1][0]
-    mid = (lo + hi) / 2
-    frr = sum(s < mid for s in answerable) / len(answerable)
-    recall = sum(s < mid for s in unanswerable) / len(unanswerable) if unanswerable else 0.0
-    return mid, recall, frr
+        if frr <= max_frr:
+            scored.append((recall, -frr, t))
+    # Best recall first, then fewest answerable refused; among equal cuts, the middle of their range
+    # (the widest margin on both sides).
+    best_recall, best_frr = max((r, f) for r, f, _t in scored)
+    ties = [t for r, f, t in scored if (r, f) == (best_recall, best_frr)]
+    return (min(ties) + max(ties)) / 2, best_recall, -best_frr
 
 
 def main() -> int:
@@ -65,6 +59,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=SHARED / "corpus")
     parser.add_argument("--qa", type=Path, default=SHARED / "eval" / "dev_qa.jsonl")
     parser.add_argument("--max-frr", type=float, default=0.05, help="Largest share of answerable items refused.")
+    parser.add_argument("--no-answers", action="store_true", help="Skip the run of the full answerer.")
     parser.add_argument("-k", type=int, default=None, help="Passages per question (default: settings.top_k).")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -120,6 +115,8 @@ def main() -> int:
         f"(default in bot/evidence.py: {DEFAULT_REFUSAL_THRESHOLD})"
     )
 
+    if args.no_answers:
+        return 0
     # The full answerer with the default threshold: it may also refuse when no sentence fits.
     refused_ans = refused_una = 0
     for item, _ev in rows:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sentences import content_terms, named_entities, terms
+from bot.sentences import content_terms, entity_found, named_entities, word_forms
 from core.settings import Settings
 from core.types import Passage
 
@@ -111,23 +111,21 @@ def _clamp(x: float) -> float:
     return min(1.0, max(0.0, x))
 
 
-def _entity_covered(entity: str, vocab: set[str]) -> bool:
-    parts = [t for t in terms(entity) if t]
-    return bool(parts) and all(t in vocab for t in parts)
-
-
 def assess_evidence(question: str, passages: Sequence[Passage], *, idf: IdfFn | None = None) -> Evidence:
     """Score how well ``passages`` (best first) can answer ``question``."""
     if not passages:
         return Evidence(0.0, 0.0, 0.0, 0.0, named_entities(question))
     top = list(passages[:TOP_PASSAGES])
-    weigh = idf or passage_idf(top)
+    local = passage_idf(top)
+    weigh = idf or local
     q_terms = list(dict.fromkeys(content_terms(question)))
     dense = _clamp(max(dense_similarity(p) for p in top))
     lexical = 1.0
     if q_terms:
         # Terms no retrieved passage contains still weigh in: give them the highest weight seen.
-        weights = {t: weigh(t) for t in q_terms}
+        # IDF among the retrieved passages: a term they all share tells the best one from none of them,
+        # a term none of them contains weighs most (calibration: AUC 0.99 vs 0.92 with corpus IDF).
+        weights = {t: local(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
         best = 0.0
         for p in top:
@@ -136,14 +134,16 @@ def assess_evidence(question: str, passages: Sequence[Passage], *, idf: IdfFn | 
         lexical = best
     entities = named_entities(question)
     missing: list[str] = []
+    entity_cov = 1.0
     if entities:
-        vocab = set()
+        # Metadata counts: a question naming the publisher ("according to CISA") is about its documents.
+        forms: set[str] = set()
         for p in top:
-            vocab.update(terms(f"{p.title} {p.section} {p.text}"))
-        missing = [e for e in entities if not _entity_covered(e, vocab)]
-        entity_cov = 1.0 - len(missing) / len(entities)
-    else:
-        entity_cov = 1.0
+            forms |= word_forms(f"{p.title} {p.section} {p.publisher} {p.source} {p.text}")
+        # Rare names weigh most: missing "Rheinmetall" matters more than a missing "Russian".
+        weights = {e: max((weigh(t) for t in content_terms(e)), default=1.0) for e in entities}
+        missing = [e for e in entities if not entity_found(e, forms)]
+        entity_cov = 1.0 - sum(weights[e] for e in missing) / (sum(weights.values()) or 1.0)
     floor = 0.02  # keeps the geometric mean defined; a zero signal still drags the score near 0
     score = math.exp(
         sum(

@@ -61,7 +61,7 @@ def _clean(text: str) -> str:
 def _candidates(passages: Sequence[Passage]) -> list[Candidate]:
     out: list[Candidate] = []
     for i, p in enumerate(passages):
-        for s in split_sentences(p.text):
+        for s in split_sentences(MARKER.sub("", p.text)):
             if _NOISE.match(s.text):
                 continue
             text = _clean(s.text)

@@ -6,6 +6,7 @@ math is unit-tested on plain data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -34,30 +35,54 @@ def exact_ranks(scores: Mapping[str, float | None], *, positive_only: bool = Fal
     return {cid: rank for rank, (cid, _) in enumerate(usable, start=1)}
 
 
+def _zscores(values: Sequence[float]) -> list[float]:
+    n = len(values)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+    return [(v - mean) / std if std > 1e-9 else 0.0 for v in values]
+
+
 def fuse(
     candidates: Sequence[Candidate],
     *,
-    rrf_k: int,
-    dense_weight: float,
-    bm25_weight: float,
+    method: str = "zscore",
+    dense_weight: float = 0.4,
+    bm25_weight: float = 0.6,
+    rrf_k: int = 60,
 ) -> list[Candidate]:
-    """Weighted reciprocal rank fusion over exact per-retriever ranks; best first.
+    """Combine dense and BM25 evidence into ``fused``; returns the candidates best first.
 
     Every candidate's dense similarity and BM25 score are known exactly (not only
-    for the retriever that found it), so the ranks are computed over the union
-    of both candidate lists: ``fused = Σ w / (rrf_k + rank)``. A passage without
-    any BM25 term match gets no BM25 contribution.
+    for the retriever that found it), so both methods work on the union of the
+    two candidate lists:
+
+    - ``zscore`` (default): each score is standardised over the candidates and
+      ``fused = (wd·z_dense + wb·z_bm25) / (wd + wb)``; unlike rank fusion it keeps
+      how far ahead a passage is, which measured better on the dev set.
+    - ``rrf``: weighted reciprocal rank fusion, ``fused = Σ w / (rrf_k + rank)``;
+      a passage without any BM25 term match gets no BM25 contribution.
     """
+    if not candidates:
+        return []
     dense_ranks = exact_ranks({c.chunk_id: c.dense for c in candidates})
     bm25_ranks = exact_ranks({c.chunk_id: c.bm25 for c in candidates}, positive_only=True)
     for c in candidates:
         c.dense_rank = dense_ranks.get(c.chunk_id)
         c.bm25_rank = bm25_ranks.get(c.chunk_id)
-        c.fused = 0.0
-        if c.dense_rank is not None:
-            c.fused += dense_weight / (rrf_k + c.dense_rank)
-        if c.bm25_rank is not None:
-            c.fused += bm25_weight / (rrf_k + c.bm25_rank)
+    if method == "rrf":
+        for c in candidates:
+            c.fused = 0.0
+            if c.dense_rank is not None:
+                c.fused += dense_weight / (rrf_k + c.dense_rank)
+            if c.bm25_rank is not None:
+                c.fused += bm25_weight / (rrf_k + c.bm25_rank)
+    else:
+        total = (dense_weight + bm25_weight) or 1.0
+        lowest = min((c.dense for c in candidates if c.dense is not None), default=0.0)
+        z_dense = _zscores([c.dense if c.dense is not None else lowest for c in candidates])
+        z_bm25 = _zscores([c.bm25 for c in candidates])
+        for c, zd, zb in zip(candidates, z_dense, z_bm25, strict=True):
+            c.fused = (dense_weight * zd + bm25_weight * zb) / total
     return sorted(candidates, key=lambda c: (-c.fused, c.dense_rank or 10**9, c.chunk_id))
 
 

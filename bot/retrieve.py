@@ -192,9 +192,10 @@ class Retriever:
         passages.update(self._fetch_with_similarity(missing, vector, cands))
         ordered = fuse(
             [c for c in cands.values() if c.chunk_id in passages],
-            rrf_k=self.settings.rrf_k,
+            method=self.settings.fusion,
             dense_weight=self.settings.dense_weight,
             bm25_weight=self.settings.bm25_weight,
+            rrf_k=self.settings.rrf_k,
         )
         for cand in ordered[: pool * 4]:
             cand.tokens = token_set(passages[cand.chunk_id].text)

@@ -49,7 +49,8 @@ _ABBREVIATIONS_TEXT = (
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
 _WORD = re.compile(r"[^\W_]+(?:[&:.'’\-][^\W_]+)*", re.UNICODE)
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
+# End punctuation, closing quotes/brackets and footnote markers ("….[12] Next"), then space.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?:\[\d{1,3}\])*\s+")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+")
 _CAPITAL = re.compile(r"^[A-Z0-9\"“'‘(\[]")
 
@@ -186,34 +187,39 @@ def numbers(text: str) -> set[str]:
 def named_entities(text: str) -> list[str]:
     """Proper names, acronyms and codes in a text: 'Nexperia', 'MIVD', 'APT1', 'Midnight Blizzard'.
 
-    Consecutive capitalised words form one entity; a capitalised first word of a
-    sentence counts only when it is not a stop word.
+    Consecutive capitalised words form one entity. A lone capitalised word that opens a
+    sentence ("Summarise …", "Roughly …") is not one unless it is an acronym or a code.
     """
     entities: list[str] = []
     run: list[str] = []
+    run_at_start = False
     sentence_start = True
+
+    def close() -> None:
+        nonlocal run
+        if run:
+            lone = len(run) == 1 and run_at_start and not _is_code_or_acronym(run[0])
+            if not lone:
+                entities.append(" ".join(run))
+        run = []
+
     for m in _WORD.finditer(text):
         w = m.group(0).rstrip(".'’")
         possessive = w.lower().endswith(("'s", "’s"))
         if possessive:
             w = w[:-2]
-        is_code = any(ch.isdigit() for ch in w) and any(ch.isalpha() for ch in w)
         capital = w[:1].isupper() and w.lower() not in STOPWORDS
-        if sentence_start and w.lower() in STOPWORDS:
-            capital = False
-        if capital or is_code or (w.isupper() and len(w) > 1):
+        if capital or _is_code_or_acronym(w):
+            if not run:
+                run_at_start = sentence_start
             run.append(w)
         else:
-            if run:
-                entities.append(" ".join(run))
-            run = []
-        if possessive and run:
-            entities.append(" ".join(run))
-            run = []
+            close()
+        if possessive:
+            close()
         tail = text[m.end() : m.end() + 2]
-        sentence_start = bool(re.match(r"[.!?:]", tail))
-    if run:
-        entities.append(" ".join(run))
+        sentence_start = bool(re.match(r"\s*[.!?:]", tail))
+    close()
     seen: set[str] = set()
     unique = []
     for e in entities:
@@ -221,3 +227,39 @@ def named_entities(text: str) -> list[str]:
             seen.add(e.lower())
             unique.append(e)
     return unique
+
+
+def _is_code_or_acronym(word: str) -> bool:
+    has_digit = any(ch.isdigit() for ch in word)
+    has_alpha = any(ch.isalpha() for ch in word)
+    return (has_digit and has_alpha) or (word.isupper() and len(word) > 1)
+
+
+def squash(word: str) -> str:
+    """A word reduced to lower-case letters and digits: 'U.S.' → 'us', 'High-NA' → 'highna'."""
+    return re.sub(r"[\W_]", "", word.casefold())
+
+
+def word_forms(text: str) -> set[str]:
+    """Squashed words of a text plus the parts of compound words, for entity look-ups."""
+    out: set[str] = set()
+    for w in words(text):
+        out.add(squash(w))
+        if re.search(r"[-&./:'’]", w):
+            out.update(squash(p) for p in re.split(r"[-&./:'’]", w) if p)
+    out.discard("")
+    return out
+
+
+def entity_found(entity: str, forms: set[str]) -> bool:
+    """True when every word of ``entity`` (or every part of a compound word) is among ``forms``."""
+    parts = entity.split()
+    if not parts:
+        return False
+    for w in parts:
+        if squash(w) in forms:
+            continue
+        pieces = [squash(p) for p in re.split(r"[-&./:'’]", w) if squash(p)]
+        if not pieces or not all(p in forms for p in pieces):
+            return False
+    return True

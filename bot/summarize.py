@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
-DIGEST_TARGET = Target(points=3, words=90)
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
@@ -192,7 +191,9 @@ def summarize_with_llm(
     if not units:
         raise LLMError("The document has no full sentences to give the LLM.")
     points = run.run(units)
-    summary = _summary(doc, f"llm:{llm_label(settings)}")
+    configured = bool(settings.llm or settings.llm_base_url)
+    label = llm_label(settings) if configured else str(getattr(llm, "model_name", "") or type(llm).__name__)
+    summary = _summary(doc, f"llm:{label}")
     summary.removed = list(run.removed)
     summary.points = verify_points(
         points,

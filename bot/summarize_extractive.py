@@ -6,8 +6,8 @@ kept: a running sum of all sentence vectors (the document centroid), the
 sentences of the current block (one section on one page, at most
 :data:`~bot.summarize_units.MAX_BLOCK_UNITS`), and a pool of candidates (the
 few best of each block). When the pool outgrows its cap, neighbouring groups of
-candidates are merged pairwise and re-selected, so the pool stays bounded while
-every part of the document keeps representatives (coverage).
+candidates are merged (narrowest pair first) and re-selected, so the pool stays
+bounded while every part of the document keeps representatives (coverage).
 
 The final selection is MMR (maximal marginal relevance) against the final
 centroid and, with ``focus``, the focus query: relevance minus redundancy with
@@ -49,13 +49,21 @@ class Candidate:
 
 
 @dataclass
+class _Group:
+    """The candidates kept for a run of neighbouring blocks; ``span`` counts the blocks."""
+
+    cands: list[Candidate]
+    span: int = 1
+
+
+@dataclass
 class _State:
     dim: int = 0
     total: npt.NDArray[np.float64] | None = None
     seen: int = 0
     last_index: int = 0
     block: list[Candidate] = field(default_factory=list)
-    groups: list[list[Candidate]] = field(default_factory=list)
+    groups: list[_Group] = field(default_factory=list)
     pooled: int = 0
 
 
@@ -178,29 +186,32 @@ class StreamingSelector:
             vecs @ local if local is not None else 0.0
         )
         kept = mmr(block, np.asarray(scores, dtype=np.float32), self.per_block)
-        st.groups.append(sorted(kept, key=lambda c: c.unit.index))
+        st.groups.append(_Group(sorted(kept, key=lambda c: c.unit.index)))
         st.pooled += len(kept)
         if st.pooled > self.pool_cap:
             self._compact()
 
     def _compact(self) -> None:
-        """Merge neighbouring groups pairwise, keeping the best few of each pair."""
+        """Merge neighbouring groups until the pool is down to three quarters of its cap.
+
+        The pair covering the fewest blocks is merged first, so groups keep
+        roughly equal spans and the pool stays spread evenly over the document.
+        """
         st = self.state
         centroid = _direction(st.total)
-        merged: list[list[Candidate]] = []
-        for i in range(0, len(st.groups), 2):
-            pair = st.groups[i] + (st.groups[i + 1] if i + 1 < len(st.groups) else [])
-            vecs = np.stack([c.vec for c in pair])
-            kept = mmr(pair, relevance(vecs, centroid, self.focus), self.per_block)
-            merged.append(sorted(kept, key=lambda c: c.unit.index))
-        st.groups = merged
-        st.pooled = sum(len(g) for g in merged)
+        while st.pooled > self.pool_cap * 3 // 4 and len(st.groups) > 1:
+            i = min(range(len(st.groups) - 1), key=lambda j: st.groups[j].span + st.groups[j + 1].span)
+            left, right = st.groups[i], st.groups[i + 1]
+            pair = left.cands + right.cands
+            kept = mmr(pair, relevance(np.stack([c.vec for c in pair]), centroid, self.focus), self.per_block)
+            st.groups[i : i + 2] = [_Group(sorted(kept, key=lambda c: c.unit.index), left.span + right.span)]
+            st.pooled += len(kept) - len(pair)
 
     def select(self, target: Target) -> list[Unit]:
         """The summary sentences for ``target``, in reading order."""
         self._close_block()
         st = self.state
-        pool = [c for g in st.groups for c in g]
+        pool = [c for g in st.groups for c in g.cands]
         if not pool:
             return []
         vecs = np.stack([c.vec for c in pool])

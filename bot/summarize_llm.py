@@ -150,6 +150,7 @@ class MapReduce:
         self.removed: list[RemovedCitation] = []
         self.calls = 0
         self.max_prompt_tokens = 0
+        self.parts = 0
         self._planned = 0
 
     # --- plumbing -----------------------------------------------------------------
@@ -242,7 +243,8 @@ class MapReduce:
                 hint="Raise BRIEFBOT_LLM_CONTEXT_TOKENS or shorten --focus.",
             )
         parts = self.pack(units, room)
-        self._planned = len(parts) + 1 + max(0, len(parts) // 4)
+        self.parts = len(parts)
+        self._planned = len(parts) + 1 + (1 + len(parts) // 4 if len(parts) > 1 else 0)
         points: list[Point] = []
         for part in parts:
             messages = self._messages(
@@ -281,13 +283,22 @@ class MapReduce:
             used += cost
         return groups
 
-    def reduce(self, points: list[Point]) -> list[Point]:
-        """Merge points in rounds until they fit one final prompt."""
+    def reduce(self, points: list[Point], *, parts: int = 2) -> list[Point]:
+        """Merge points in rounds (neighbouring groups that fit one prompt) until they fit the final prompt.
+
+        Points from more than one part are always merged at least once, so
+        repeats across parts are combined with their ids; a single part's
+        points go to the final step as they are when they fit.
+        """
         final_room = self._notes_room("summary_final")
         reduce_room = self._notes_room("summary_reduce")
+
+        def fits(ps: list[Point]) -> bool:
+            return sum(self.budget.tokens(p.render()) + 1 for p in ps) <= final_room
+
+        if not points or (parts <= 1 and fits(points)):
+            return points
         for _ in range(MAX_ROUNDS):
-            if sum(self.budget.tokens(p.render()) + 1 for p in points) <= final_room:
-                return points
             groups = self._groups(points, reduce_room)
             self._planned = self.calls + len(groups) + 1
             merged: list[Point] = []
@@ -303,9 +314,9 @@ class MapReduce:
                 )
                 got = self._keep_known(parse_points(self._call(messages)), allowed, "reduce")
                 merged.extend(got[: max(count, 1)])
-            if not merged:
-                return []
             points = merged
+            if not points or (len(groups) == 1 and fits(points)):
+                return points
         # Still too long after the last round: keep what fits, in order.
         return self._groups(points, final_room)[0]
 
@@ -327,4 +338,5 @@ class MapReduce:
 
     def run(self, units: Sequence[Unit]) -> list[Point]:
         """Map, reduce and final: the cited points, ids not yet verified against the text."""
-        return self.final(self.reduce(self.map(units)))
+        points = self.map(units)
+        return self.final(self.reduce(points, parts=self.parts))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -70,9 +70,12 @@ class Settings(BaseSettings):
     # --- retrieval ---------------------------------------------------------
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(40, ge=1, description="Candidates per retriever before fusion.")
-    rrf_k: int = Field(60, ge=1)
-    dense_weight: float = Field(1.0, ge=0)
-    bm25_weight: float = Field(1.0, ge=0)
+    fusion: Literal["zscore", "rrf"] = Field(
+        "zscore", description="How dense and BM25 scores are fused (docs/RETRIEVAL.md)."
+    )
+    rrf_k: int = Field(60, ge=1, description="Rank constant of reciprocal rank fusion (fusion=rrf).")
+    dense_weight: float = Field(0.4, ge=0)
+    bm25_weight: float = Field(0.6, ge=0)
     reranker_model: str | None = Field(None, description="Optional CrossEncoder name or path.")
     refusal_threshold: float | None = Field(
         None, description="Evidence score below which questions are refused; unset = calibrated default."
@@ -195,7 +198,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     Raises :class:`ConfigError` naming the offending field when a value is invalid.
     """
     toml = _config_file(config_file, dict(os.environ))
-    cls = type("Settings", (Settings,), {"_toml_file": toml, "__module__": __name__})
+    cls: type[Settings] = type("Settings", (Settings,), {"_toml_file": toml, "__module__": __name__})
     try:
         return cls(**overrides)
     except ValidationError as exc:

@@ -5,9 +5,15 @@ called by the pipeline), so added, changed and deleted documents are always in
 step with Chroma. Rebuilding ~thousands of chunks takes well under a second,
 which is simpler and safer than patching a sparse matrix in place.
 
+Two fields are scored: the passage body and its header (document title, section
+heading, publisher), the header with a lower weight (:data:`HEADER_WEIGHT`), so a
+title match lifts every passage of a document a little without letting short
+passages win on their title alone (docs/RETRIEVAL.md has the measurements).
+
 Layout: ``bm25/CURRENT`` names the active version folder (``v-…``), which holds
-the bm25s arrays plus ``meta.json`` (ordered chunk ids and the metadata filters
-need: publisher_lc, source, language, published_ts). A new version is written
+the bm25s arrays of both fields (``body/``, ``header/``) plus ``meta.json``
+(ordered chunk ids and the metadata filters need: publisher_lc, source,
+language, published_ts). A new version is written
 completely, then ``CURRENT`` is switched with an atomic rename, so a crash at
 any point leaves the previous index usable and never a half-written one.
 """
@@ -41,10 +47,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # bump when the analyzer or the sidecar changes: old indexes are rebuilt
+FORMAT_VERSION = 3  # bump when the analyzer or the layout changes: old indexes are rebuilt
 CURRENT = "CURRENT"
 META = "meta.json"
-K1, B = 1.2, 0.75
+FIELDS = ("body", "header")
+PARAMS = {"body": (1.2, 0.5), "header": (1.2, 0.3)}  # (k1, b) per field
+HEADER_WEIGHT = 0.2
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -53,7 +61,7 @@ class Bm25Index:
     """A loaded BM25 index: the bm25s model, chunk ids in index order, and filter columns."""
 
     ids: list[str]
-    model: bm25s.BM25 | None
+    models: dict[str, bm25s.BM25]
     publisher_lc: npt.NDArray[np.str_]
     source: npt.NDArray[np.str_]
     language: npt.NDArray[np.str_]
@@ -68,6 +76,20 @@ class Bm25Index:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def model(self) -> bm25s.BM25 | None:
+        """The body field's bm25s model (corpus statistics such as IDF), None when empty."""
+        return self.models.get("body")
+
+    def document_frequency(self, term: str) -> int:
+        """In how many passages an analyzed term occurs (body field)."""
+        model = self.model
+        tid = None if model is None else model.vocab_dict.get(term)
+        if model is None or tid is None:
+            return 0
+        indptr = model.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid]) if tid + 1 < len(indptr) else 0
 
     @classmethod
     def load(cls, settings: Settings) -> Bm25Index | None:
@@ -87,15 +109,18 @@ class Bm25Index:
 
     # --- scoring ---------------------------------------------------------------------
     def score_array(self, terms: Sequence[str]) -> FloatArray:
-        """BM25 score of every chunk for already-analyzed query terms (duplicates counted once)."""
-        if self.model is None or not self.ids:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        vocab = self.model.vocab_dict
-        token_ids = sorted({vocab[t] for t in terms if t in vocab and t != ""})
-        if not token_ids:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        scores = self.model.get_scores_from_ids(token_ids)
-        return np.asarray(scores, dtype=np.float32)
+        """BM25 score of every chunk for analyzed query terms: body + HEADER_WEIGHT × header.
+
+        Repeated query terms count once.
+        """
+        total = np.zeros(len(self.ids), dtype=np.float32)
+        for name, model in self.models.items():
+            vocab = model.vocab_dict
+            token_ids = sorted({vocab[t] for t in terms if t in vocab and t != ""})
+            if token_ids:
+                weight = HEADER_WEIGHT if name == "header" else 1.0
+                total += weight * np.asarray(model.get_scores_from_ids(token_ids), dtype=np.float32)
+        return total
 
     def mask(self, filters: SearchFilters | None) -> npt.NDArray[np.bool_] | None:
         """Chunks allowed by ``filters`` (same semantics as ``records.where_from_filters``)."""
@@ -155,14 +180,15 @@ def _load_version(folder: Path, version: str) -> Bm25Index | None:
     if meta.get("format") != FORMAT_VERSION:
         return None
     ids = [str(i) for i in meta["ids"]]
-    model = None
+    models = {}
     if ids:
         import bm25s
 
-        model = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
+        for name in FIELDS:
+            models[name] = bm25s.BM25.load(str(folder / name), mmap=False, show_progress=False)
     return Bm25Index(
         ids=ids,
-        model=model,
+        models=models,
         publisher_lc=np.asarray(meta["publisher_lc"], dtype=np.str_),
         source=np.asarray(meta["source"], dtype=np.str_),
         language=np.asarray(meta["language"], dtype=np.str_),
@@ -171,13 +197,22 @@ def _load_version(folder: Path, version: str) -> Bm25Index | None:
     )
 
 
-def document_terms(document: str, metadata: dict[str, Any]) -> list[str]:
-    """BM25 terms of one stored record (header + text); Dutch/German text also gets English terms."""
-    terms = analyze(document)
-    lang = str(metadata.get("language") or "").lower()[:2] or guess_language(document)
+def document_fields(document: str, metadata: dict[str, Any]) -> dict[str, list[str]]:
+    """BM25 terms of one stored record per field; Dutch/German text also gets English terms.
+
+    The stored document is ``header + text`` (``text_start`` says where the text begins);
+    the header field adds the publisher.
+    """
+    start = metadata.get("text_start", 0)
+    start = start if isinstance(start, int) and 0 <= start <= len(document) else 0
+    header, body = document[:start], document[start:]
+    header = f"{header}\n{metadata.get('publisher') or ''}"
+    lang = str(metadata.get("language") or "").lower()[:2] or guess_language(body)
+    fields = {"body": analyze(body), "header": analyze(header)}
     if lang in ("nl", "de"):
-        terms.extend(gloss_terms(raw_tokens(document), lang))
-    return terms
+        for name, text in (("body", body), ("header", header)):
+            fields[name].extend(gloss_terms(raw_tokens(text), lang))
+    return fields
 
 
 def build_index(records: Iterable[tuple[str, str, dict[str, Any]]]) -> Bm25Index:
@@ -185,23 +220,26 @@ def build_index(records: Iterable[tuple[str, str, dict[str, Any]]]) -> Bm25Index
     import bm25s
 
     ids: list[str] = []
-    corpus: list[list[str]] = []
+    corpus: dict[str, list[list[str]]] = {name: [] for name in FIELDS}
     cols: dict[str, list[Any]] = {"publisher_lc": [], "source": [], "language": [], "published_ts": []}
     for rid, document, metadata in records:
         ids.append(rid)
-        corpus.append(document_terms(document, metadata) or [""])
+        for name, terms in document_fields(document, metadata).items():
+            corpus[name].append(terms or [""])
         cols["publisher_lc"].append(str(metadata.get("publisher_lc") or "").casefold())
         cols["source"].append(str(metadata.get("source") or ""))
         cols["language"].append(str(metadata.get("language") or "").lower())
         ts = metadata.get("published_ts", -1)
         cols["published_ts"].append(int(ts) if isinstance(ts, int | float) else -1)
-    model = None
+    models = {}
     if ids:
-        model = bm25s.BM25(k1=K1, b=B, method="lucene")
-        model.index(corpus, show_progress=False)
+        for name in FIELDS:
+            k1, b = PARAMS[name]
+            models[name] = bm25s.BM25(k1=k1, b=b, method="lucene")
+            models[name].index(corpus[name], show_progress=False)
     return Bm25Index(
         ids=ids,
-        model=model,
+        models=models,
         publisher_lc=np.asarray(cols["publisher_lc"], dtype=np.str_),
         source=np.asarray(cols["source"], dtype=np.str_),
         language=np.asarray(cols["language"], dtype=np.str_),
@@ -217,8 +255,8 @@ def save_index(index: Bm25Index, settings: Settings) -> str:
     tmp = root / f".tmp-{version}"
     try:
         tmp.mkdir()
-        if index.model is not None:
-            index.model.save(str(tmp), show_progress=False)
+        for name, model in index.models.items():
+            model.save(str(tmp / name), show_progress=False)
         meta = {
             "format": FORMAT_VERSION,
             "count": len(index.ids),
@@ -246,9 +284,10 @@ def save_index(index: Bm25Index, settings: Settings) -> str:
 
 
 def _fsync_dir(folder: Path) -> None:
-    for path in folder.iterdir():
-        with open(path, "rb") as fh:
-            os.fsync(fh.fileno())
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
 
 
 def _prune(root: Path, *, keep: str) -> None:

@@ -119,25 +119,38 @@ class _Unit:
 
 
 def _split_long(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
-    """Split one over-long sentence on word boundaries into pieces of at most ``budget`` tokens."""
+    """Split one over-long sentence on word boundaries into pieces of at most ``budget`` tokens.
+
+    Words are counted one by one (linear in the sentence length); each piece
+    is verified as a whole and halved if the counter is not additive.
+    """
     pieces: list[str] = []
     current: list[str] = []
+    used = 0
     for word in text.split():
-        if count(word) > budget:
+        n = count(word)
+        if n > budget:
             if current:
-                pieces.append(" ".join(current))
-                current = []
+                pieces.extend(_verified(current, budget, count))
+                current, used = [], 0
             pieces.extend(_split_chars(word, budget, count))
             continue
-        candidate = [*current, word]
-        if current and count(" ".join(candidate)) > budget:
-            pieces.append(" ".join(current))
-            current = [word]
-        else:
-            current = candidate
+        if current and used + n > budget:
+            pieces.extend(_verified(current, budget, count))
+            current, used = [], 0
+        current.append(word)
+        used += n
     if current:
-        pieces.append(" ".join(current))
+        pieces.extend(_verified(current, budget, count))
     return pieces
+
+
+def _verified(words: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    text = " ".join(words)
+    if len(words) == 1 or count(text) <= budget:
+        return [text]
+    middle = len(words) // 2
+    return _verified(words[:middle], budget, count) + _verified(words[middle:], budget, count)
 
 
 def _split_chars(word: str, budget: int, count: Callable[[str], int]) -> list[str]:

@@ -37,8 +37,8 @@ _BOILERPLATE_LINES = [
         r"^(share|tweet|pin|email|print|copy link|whatsapp)( (this|the))?( (article|story|post|page))?"
         r"( (on|via|with) \w+)?\s*[:!]?$",
         r"^(share|tweet) (on|via) .{1,40}$",
-        r"^(subscribe|sign up|register|join)\b.{0,80}"
-        r"\b(newsletter|updates|inbox|alerts|free|now|today)\b.{0,40}$",
+        r"^(subscribe|sign up|register)\b[^.!?]{0,60}\b(newsletter|updates|inbox|alerts|free|now|today)\b"
+        r"[^.!?]{0,40}[.!]?$",
         r"^(subscribe|sign up|log ?in|sign in|register|advertisement|advertising|sponsored( content)?|"
         r"loading\.*|read more|see more|show more|back to top|scroll to top|top of page|print this page)"
         r"\s*[.:!]?$",
@@ -56,8 +56,9 @@ _BOILERPLATE_LINES = [
 ]
 _COOKIE = re.compile(r"\bcookies?\b", re.I)
 _COOKIE_CONTEXT = re.compile(
-    r"\b(we use|this (web)?site uses|uses cookies|accept|consent|privacy (policy|settings)|"
-    r"manage (preferences|settings)|agree)\b",
+    r"\b(we use cookies|(this|our) (web)?site uses? cookies|uses cookies to|"
+    r"cookies? (policy|settings|preferences|consent|notice|banner)|accept (all )?cookies|"
+    r"by continuing to (browse|use))\b",
     re.I,
 )
 _COPYRIGHT = re.compile(r"^(copyright\s*(©|\(c\)|\d{4})|©|\(c\)\s*\d{4})", re.I)
@@ -91,7 +92,7 @@ def _is_breadcrumb(line: str) -> bool:
 
 
 def _is_cookie_notice(line: str) -> bool:
-    return bool(_COOKIE.search(line) and _COOKIE_CONTEXT.search(line)) and len(line.split()) <= 80
+    return bool(_COOKIE.search(line) and _COOKIE_CONTEXT.search(line)) and len(line.split()) <= 60
 
 
 def _is_copyright_line(line: str) -> bool:
@@ -132,15 +133,27 @@ _RULE_RUN = re.compile(r"(?<=\S)\s*[_=~]{5,}\s*|\s*[_=~]{5,}\s*(?=\S)")
 
 
 def simplify_markup(text: str) -> str:
-    """Keep link text, drop link targets ("[APT1](https://…)" → "APT1"); shorten dot leaders.
+    """Keep link text, drop link targets in prose ("[APT1](https://…)" → "APT1"); shorten dot leaders.
 
-    Link targets cost many word pieces and carry no meaning for retrieval;
-    bare URLs in the text (references) are kept. Table-of-contents dot leaders
-    ("Preparation ........ 5") become a single "…".
+    Link targets cost many word pieces and mean nothing for retrieval, except
+    where the link *is* the content: a line holding nothing but a link (a
+    reference list entry) keeps its URL as "text (url)". Bare URLs are kept.
+    Table-of-contents dot leaders ("Preparation ........ 5") become one "…".
     """
     text = _MD_IMAGE.sub(lambda m: m.group(1), text)
-    text = _MD_LINK.sub(lambda m: m.group(1), text)
-    text = _AUTOLINK.sub(lambda m: m.group(1), text)
+    lines = []
+    for line in text.split("\n"):
+        links = list(_MD_LINK.finditer(line))
+        if links:
+            rest = _MD_LINK.sub("", line)
+            if len(links) == 1 and not re.search(r"[^\W_]", re.sub(r"^\s*([-*+•]|\d{1,3}[.)])\s", "", rest)):
+                link = links[0]
+                target = link.group(0)[len(link.group(1)) + 3 : -1].split()[0]
+                line = f"{line[: link.start()]}{link.group(1)} ({target}){line[link.end() :]}"
+            else:
+                line = _MD_LINK.sub(lambda m: m.group(1), line)
+        lines.append(line)
+    text = _AUTOLINK.sub(lambda m: m.group(1), "\n".join(lines))
     text = _LEADER.sub(" … ", text)
     return _RULE_RUN.sub(" ", text)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.settings import Settings
 from indexing.load import SUFFIX_KINDS, source_for
-from indexing.manifest import FileRow
+from indexing.manifest import Failure, FileRow
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,19 @@ def _under(path: str, root: Path) -> bool:
     return path.startswith(str(root).rstrip(os.sep) + os.sep)
 
 
-def plan_changes(paths: list[Path], settings: Settings, rows: dict[str, FileRow], fingerprint: str) -> Diff:
-    """Compare the files under ``paths`` with the manifest ``rows``; reads no document."""
+def plan_changes(
+    paths: list[Path],
+    settings: Settings,
+    rows: dict[str, FileRow],
+    fingerprint: str,
+    failures: dict[str, Failure] | None = None,
+) -> Diff:
+    """Compare the files under ``paths`` with the manifest ``rows``; reads no document.
+
+    A file that failed before and has not changed since (``failures``) is listed
+    as failed again, with the remembered reason, instead of being re-read.
+    """
+    failures = failures or {}
     diff = Diff()
     targets: dict[str, Target] = {}
     gone: set[str] = set()
@@ -135,6 +146,14 @@ def plan_changes(paths: list[Path], settings: Settings, rows: dict[str, FileRow]
             st = target.path.stat()
         except OSError as exc:
             diff.failed.append((target.display, f"cannot read file ({exc.strerror or exc})"))
+            continue
+        failure = failures.get(key)
+        if failure is not None and (failure.size, failure.mtime_ns, failure.fingerprint) == (
+            st.st_size,
+            st.st_mtime_ns,
+            fingerprint,
+        ):
+            diff.failed.append((target.display, failure.reason))
             continue
         row = rows.get(key)
         change = Change("add" if row is None else "update", key, source, target, st.st_size, st.st_mtime_ns)

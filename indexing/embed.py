@@ -241,7 +241,7 @@ class Embedder(Embeddings):
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # no "Loading weights" bar on the user's terminal
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no "Loading weights" bar on the user's terminal
 
         try:
             return SentenceTransformer(str(self._folder or self._name), device=self._device)

@@ -11,11 +11,7 @@ see :mod:`indexing.clean` and :mod:`indexing.metadata`.
 from __future__ import annotations
 
 import hashlib
-import io
-import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +22,7 @@ import yaml
 from core.errors import DocumentError, FetchError
 from core.settings import Settings
 from core.types import DocumentMeta, LoadedDocument, Page
+from indexing.formats import load_html, load_pdf, short_error
 from indexing.metadata import normalize_date
 
 SUFFIX_KINDS: dict[str, str] = {
@@ -42,12 +39,6 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)(?:---|\.\.\.)[ \t]*(
 _HTML_SNIFF = re.compile(r"<\s*(!doctype\s+html|html|head|body|article|div|p)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MAX_CONTROL_RATIO = 0.05
-# A PDF /Author naming an organisation (not a person) is the publisher.
-_ORGANISATION = re.compile(
-    r"\b(agency|institute|corporation|inc|ltd|llc|gmbh|center|centre|department|office|service|ministry|"
-    r"council|commission|bureau|authority|foundation|university|lab|labs|laboratory|group|team)\b",
-    re.I,
-)
 
 
 # --- ids ------------------------------------------------------------------------------------------
@@ -166,14 +157,14 @@ def load_url(url: str, settings: Settings) -> LoadedDocument:
         ) from None
     except httpx.ConnectError as exc:
         raise FetchError(
-            url, f"could not connect ({_short(exc)})", hint="Check the host name and your network."
+            url, f"could not connect ({short_error(exc)})", hint="Check the host name and your network."
         ) from None
     except httpx.TooManyRedirects:
         raise FetchError(url, "too many redirects") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol):
         raise FetchError(url, "not a valid URL", hint="Give a full URL starting with https://.") from None
     except httpx.HTTPError as exc:
-        raise FetchError(url, f"download failed ({type(exc).__name__}: {_short(exc)})") from None
+        raise FetchError(url, f"download failed ({type(exc).__name__}: {short_error(exc)})") from None
     data = b"".join(chunks)
     if "pdf" in content_type or data[:5] == b"%PDF-":
         fmt = "pdf"
@@ -209,10 +200,10 @@ def _load_data(
         raise DocumentError(name, "empty file", hint="Nothing to index; remove it or add text.")
     meta = DocumentMeta(doc_id=make_doc_id(source), source=source, kind=meta_kind or kind, url=url)
     if kind == "pdf":
-        return _load_pdf(data, name, meta)
+        return load_pdf(data, name, meta)
     text = decode_text(data, name)
     if kind == "html":
-        return _load_html(text, name, meta)
+        return load_html(data, text, name, meta)
     return _load_text(text, name, meta)
 
 
@@ -223,11 +214,6 @@ def _check_size(name: str, size: int, settings: Settings) -> None:
             f"too large ({size / 1024 / 1024:.1f} MB, limit {settings.max_file_mb:g} MB)",
             hint="Split the file or raise BRIEFBOT_MAX_FILE_MB.",
         )
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:120] if text else type(exc).__name__
 
 
 # --- text -----------------------------------------------------------------------------------------
@@ -325,132 +311,3 @@ def _load_text(text: str, name: str, meta: DocumentMeta) -> LoadedDocument:
     if not body.strip():
         raise DocumentError(name, "no text after the front matter", hint="Add the document body.")
     return LoadedDocument(meta, (Page(number=1, text=body),))
-
-
-# --- html -----------------------------------------------------------------------------------------
-
-
-def _load_html(html: str, name: str, meta: DocumentMeta) -> LoadedDocument:
-    import trafilatura
-
-    url = meta.url or None
-    with _quiet("trafilatura", "htmldate", "courlan"):
-        text = trafilatura.extract(
-            html,
-            url=url,
-            output_format="markdown",
-            include_formatting=True,
-            include_tables=True,
-            include_comments=False,
-            with_metadata=False,
-        )
-        if not text:
-            text = trafilatura.extract(html, url=url, favor_recall=True, include_comments=False)
-        info = trafilatura.extract_metadata(html, default_url=url)
-    if not text or not text.strip():
-        raise DocumentError(
-            name, "no main text found in the HTML page", hint="Is it a page of links or a login page?"
-        )
-    if info is not None:
-        meta = meta.with_(
-            title=info.title or meta.title,
-            publisher=info.sitename or meta.publisher,
-            published=normalize_date(info.date) if info.date else meta.published,
-            url=meta.url or info.url or "",
-            language=(info.language or meta.language or "").lower()[:2],
-        )
-    return LoadedDocument(meta, (Page(number=1, text=text),))
-
-
-# --- pdf ------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _quiet(*loggers: str) -> Iterator[None]:
-    """Silence chatty library loggers (pypdf's font warnings) while extracting."""
-    saved = [(lg, lg.level) for lg in (logging.getLogger(n) for n in loggers)]
-    for lg, _ in saved:
-        lg.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for lg, level in saved:
-            lg.setLevel(level)
-
-
-def _load_pdf(data: bytes, name: str, meta: DocumentMeta) -> LoadedDocument:
-    from pypdf import PasswordType, PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
-
-    hint_enc = "Remove the password (e.g. `qpdf --decrypt in.pdf out.pdf`) and index the copy."
-    with _quiet("pypdf"):
-        try:
-            reader = PdfReader(io.BytesIO(data))
-            if reader.is_encrypted:
-                try:
-                    if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-                        raise DocumentError(name, "encrypted PDF", hint=hint_enc)
-                except DependencyError:
-                    raise DocumentError(name, "encrypted PDF (AES; cannot decrypt)", hint=hint_enc) from None
-            count = len(reader.pages)
-            labels = _page_labels(reader, count)
-        except DocumentError:
-            raise
-        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-            raise DocumentError(
-                name, f"corrupt PDF ({_short(exc)})", hint="Re-download or re-export the file."
-            ) from None
-        pages: list[Page] = []
-        for i in range(count):
-            try:
-                text = reader.pages[i].extract_text() or ""
-            except Exception:  # one broken page must not lose the rest of the document
-                text = ""
-            pages.append(Page(number=i + 1, text=text.replace("\x00", ""), label=labels[i]))
-        info = _pdf_info(reader)
-    if not any(p.text.strip() for p in pages):
-        raise DocumentError(
-            name,
-            "no extractable text; is it a scanned PDF?",
-            hint="Run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`).",
-        )
-    meta = meta.with_(
-        title=meta.title or info.get("title", ""),
-        published=meta.published or info.get("published"),
-        publisher=meta.publisher or info.get("publisher", ""),
-    )
-    return LoadedDocument(meta, tuple(pages))
-
-
-def _page_labels(reader: Any, count: int) -> list[str]:
-    try:
-        labels = [str(label) for label in reader.page_labels]
-    except Exception:
-        labels = []
-    if len(labels) != count:
-        return [str(i + 1) for i in range(count)]
-    return [label.strip() or str(i + 1) for i, label in enumerate(labels)]
-
-
-def _pdf_info(reader: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    try:
-        info = reader.metadata
-    except Exception:
-        return out
-    if not info:
-        return out
-    title = str(info.get("/Title") or "").strip()
-    # Titles such as "Microsoft Word - draft3.docx" or "untitled" are file names, not titles.
-    if title and not re.search(r"(^microsoft word|\.(docx?|pdf|indd)$|^untitled$)", title, re.I):
-        out["title"] = title
-    author = " ".join(str(info.get("/Author") or "").split())
-    if _ORGANISATION.search(author) and len(author) <= 100:
-        out["publisher"] = author
-    created = str(info.get("/CreationDate") or "")
-    match = re.match(r"D:(\d{4})(\d{2})(\d{2})", created)
-    if match:
-        iso = normalize_date("-".join(match.groups()))
-        if iso:
-            out["published"] = iso
-    return out

@@ -33,6 +33,15 @@ CREATE TABLE IF NOT EXISTS file_manifest (
     PRIMARY KEY (namespace, path)
 );
 CREATE INDEX IF NOT EXISTS file_manifest_source ON file_manifest (namespace, source);
+CREATE TABLE IF NOT EXISTS file_failures (
+    namespace TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (namespace, path)
+);
 CREATE TABLE IF NOT EXISTS index_state (
     namespace TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -40,6 +49,16 @@ CREATE TABLE IF NOT EXISTS index_state (
     PRIMARY KEY (namespace, key)
 );
 """
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that could not be indexed, remembered until it changes (so it is not re-read every run)."""
+
+    size: int
+    mtime_ns: int
+    fingerprint: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,11 @@ class Manifest:
         finally:
             conn.close()
 
+    def exists(self) -> bool:
+        """True when the manifest tables exist (something was indexed in this home)."""
+        with self._connect() as conn:
+            return conn is not None
+
     def rows(self) -> dict[str, FileRow]:
         """Every file row of the namespace, keyed by absolute path."""
         with self._connect() as conn:
@@ -144,6 +168,41 @@ class Manifest:
         with self._connect() as conn:
             assert conn is not None
             conn.execute("DELETE FROM file_manifest WHERE namespace = ?", (self.namespace,))
+
+    def failures(self) -> dict[str, Failure]:
+        """Files that failed, keyed by absolute path."""
+        with self._connect() as conn:
+            if conn is None:
+                return {}
+            try:
+                cur = conn.execute(
+                    "SELECT path, size, mtime_ns, fingerprint, reason FROM file_failures WHERE namespace = ?",
+                    (self.namespace,),
+                )
+            except sqlite3.OperationalError:  # read-only view of an older database
+                return {}
+            return {r[0]: Failure(*r[1:]) for r in cur.fetchall()}
+
+    def set_failure(self, path: str, failure: Failure) -> None:
+        """Remember why a file failed."""
+        with self._connect() as conn:
+            assert conn is not None
+            conn.execute(
+                "INSERT OR REPLACE INTO file_failures VALUES (?, ?, ?, ?, ?, ?)",
+                (self.namespace, path, failure.size, failure.mtime_ns, failure.fingerprint, failure.reason),
+            )
+
+    def clear_failures(self, paths: list[str] | None = None) -> None:
+        """Forget the failures of some files (all of them with ``None``)."""
+        with self._connect() as conn:
+            assert conn is not None
+            if paths is None:
+                conn.execute("DELETE FROM file_failures WHERE namespace = ?", (self.namespace,))
+            else:
+                conn.executemany(
+                    "DELETE FROM file_failures WHERE namespace = ? AND path = ?",
+                    [(self.namespace, p) for p in paths],
+                )
 
     def get_state(self, key: str) -> str | None:
         """A value stored with :meth:`set_state`, or None."""

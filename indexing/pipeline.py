@@ -30,7 +30,7 @@ from core.errors import BriefbotError, DocumentError, StoreError
 from core.settings import Settings
 from core.types import DocumentMeta
 from indexing.discover import Change, Diff, plan_changes
-from indexing.manifest import FileRow, Manifest, now, record_groups, record_keys_with_groups
+from indexing.manifest import Failure, FileRow, Manifest, now, record_groups, record_keys_with_groups
 from indexing.progress import IndexProgress
 
 if TYPE_CHECKING:
@@ -207,12 +207,15 @@ def index_paths(
     report = IndexReport(plan=plan, strict=strict, store=store_location(settings))
     if plan:
         manifest = Manifest(settings.record_db, store_namespace(settings), readonly=True)
-        diff = plan_changes(paths, settings, {} if rebuild else manifest.rows(), fingerprint)
+        if rebuild:
+            diff = plan_changes(paths, settings, {}, fingerprint)
+        else:
+            diff = plan_changes(paths, settings, manifest.rows(), fingerprint, manifest.failures())
         _count_plan(diff, report)
-        report.seconds = time.monotonic() - started
-        return report
-    with index_lock(settings):
-        _run(paths, settings, embedder, store, rebuild, progress, fingerprint, report)
+    else:
+        with index_lock(settings):
+            if rebuild or not _nothing_to_do(paths, settings, fingerprint, report):
+                _run(paths, settings, embedder, store, rebuild, progress, fingerprint, report)
     report.seconds = time.monotonic() - started
     return report
 
@@ -224,6 +227,35 @@ def _count_plan(diff: Diff, report: IndexReport) -> None:
     report.deleted = len(diff.of("delete"))
     report.skipped = len(diff.of("skip", "touch"))
     report.changes = [(c.action, c.source) for c in diff.of("add", "update", "delete")]
+
+
+def _nothing_to_do(paths: list[Path], settings: Settings, fingerprint: str, report: IndexReport) -> bool:
+    """The fast path of an unchanged re-index: True (report filled) when no file changed.
+
+    Needs neither Chroma nor the record-manager API: the manifest says every file
+    is unchanged, no run was interrupted (no dirty marker) and the record-manager
+    table agrees with the manifest. A Chroma server is always checked the long
+    way, since it can lose data behind our back.
+    """
+    from indexing.store import store_namespace
+
+    if settings.chroma_host or dirty_marker(settings).exists():
+        return False
+    namespace = store_namespace(settings)
+    manifest = Manifest(settings.record_db, namespace, readonly=True)
+    rows = manifest.rows()
+    groups = record_groups(settings.record_db, namespace)
+    if not rows or groups != {r.source: r.n_chunks for r in rows.values()}:
+        return False
+    diff = plan_changes(paths, settings, rows, fingerprint, manifest.failures())
+    if diff.of("add", "update", "delete"):
+        return False
+    writable = Manifest(settings.record_db, namespace)
+    for change in diff.of("touch"):
+        _remember(writable, change, change.source, rows[change.path].n_chunks, fingerprint)
+    report.failed.extend(diff.failed)
+    report.skipped = len(diff.changes)
+    return True
 
 
 def _run(
@@ -251,12 +283,14 @@ def _run(
                 while keys := manager.list_keys(limit=5000):
                     manager.delete_keys(keys)
                 manifest.clear()
+                manifest.clear_failures()
             else:
                 report.repaired = reconcile(settings, store, manager, manifest, deep=was_dirty)
-            diff = plan_changes(paths, settings, manifest.rows(), fingerprint)
+            manifest.clear_failures([p for p in manifest.failures() if not Path(p).is_file()])
+            rows = manifest.rows()
+            diff = plan_changes(paths, settings, rows, fingerprint, manifest.failures())
             report.failed.extend(diff.failed)
             report.skipped = len(diff.of("skip", "touch"))
-            rows = manifest.rows()
             for change in diff.of("touch"):
                 _remember(manifest, change, change.source, rows[change.path].n_chunks, fingerprint)
             work = diff.of("delete", "add", "update")
@@ -313,6 +347,7 @@ def _apply(
             if change.action == "delete":
                 report.chunks_deleted += delete_source(change.source, store, manager)
                 manifest.delete([change.path])
+                manifest.clear_failures([change.path])
                 report.deleted += 1
                 report.changes.append(("delete", change.source))
                 continue
@@ -328,13 +363,13 @@ def _apply(
                 if not chunks:
                     raise DocumentError(change.target.display, "no text to index")
             except DocumentError as exc:
-                report.failed.append((change.target.display, exc.reason))
+                _failed(manifest, change, exc.reason, fingerprint, report)
                 continue
             except BriefbotError:
                 raise
             except Exception as exc:  # a loader bug on one file must not stop the run
                 log.exception("failed to prepare %s", change.target.display)
-                report.failed.append((change.target.display, f"unexpected {type(exc).__name__}: {exc}"))
+                _failed(manifest, change, f"unexpected {type(exc).__name__}: {exc}", fingerprint, report)
                 continue
             old = rows.get(change.path)
             if old is not None and old.source != doc.meta.source:
@@ -352,6 +387,7 @@ def _apply(
             report.chunks_added += result["num_added"]
             report.chunks_deleted += result["num_deleted"]
             _remember(manifest, change, doc.meta.source, len({d.id for d in docs}), fingerprint)
+            manifest.clear_failures([change.path])
             if change.action == "add":
                 report.added += 1
                 report.new_documents.append(doc.meta)
@@ -359,6 +395,13 @@ def _apply(
                 report.updated += 1
             report.changes.append((change.action, doc.meta.source))
     report.chunks_embedded = embedder.texts_embedded - embedded_before
+
+
+def _failed(manifest: Manifest, change: Change, reason: str, fingerprint: str, report: IndexReport) -> None:
+    """Report a file as failed and remember why until it changes (its old chunks, if any, stay)."""
+    assert change.target is not None
+    report.failed.append((change.target.display, reason))
+    manifest.set_failure(change.path, Failure(change.size, change.mtime_ns, fingerprint, reason))
 
 
 def _sync_bm25(settings: Settings, store: Store) -> None:

@@ -43,7 +43,8 @@ def store_location(settings: Settings) -> str:
 def store_namespace(settings: Settings) -> str:
     """Record-manager namespace: one per collection and store (a server and the disk never mix)."""
     if settings.chroma_host:
-        where = f"{settings.chroma_host}:{settings.chroma_port}/{settings.chroma_tenant}/{settings.chroma_database}"
+        server = f"{settings.chroma_host}:{settings.chroma_port}"
+        where = f"{server}/{settings.chroma_tenant}/{settings.chroma_database}"
     else:
         where = "local"
     return f"{settings.collection}@{where}"

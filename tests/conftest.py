@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,27 @@ def dev_qa(shared_dir: Path) -> Path:
 def repo_corpus() -> Path:
     """The sample reports shipped in the repo's corpus/."""
     return REPO / "corpus"
+
+
+# --- indexing (issue 2): shared expensive fixtures; helpers live in tests/servers/ ---------------
+
+
+@pytest.fixture(scope="session")
+def indexed_corpus(shared_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A private copy of ../shared/corpus indexed once with the real bundled model (slow).
+
+    Returns :class:`tests.servers.indexing.IndexedCorpus` (settings, corpus copy,
+    loaded embedder, first report). Tests that edit the copy must restore it.
+    """
+    from tests.servers.indexing import index_shared_copy
+
+    return index_shared_copy(shared_corpus, tmp_path_factory.mktemp("indexed-corpus"))
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real `chroma run` server on 127.0.0.1 (tests.servers.chroma.ChromaServer)."""
+    from tests.servers.chroma import chroma_server as run_server
+
+    with run_server(tmp_path_factory.mktemp("chroma-server") / "data") as server:
+        yield server

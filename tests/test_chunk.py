@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -29,13 +30,15 @@ def count() -> Counter:
     return lambda text: len(tok.encode(text, add_special_tokens=False).ids)
 
 
-def _doc(*pages: Page, title: str = "Annual report 2023", doc_id: str = "report-0123456789abcdef") -> LoadedDocument:
+def _doc(
+    *pages: Page, title: str = "Annual report 2023", doc_id: str = "report-0123456789abcdef"
+) -> LoadedDocument:
     return LoadedDocument(DocumentMeta(doc_id=doc_id, source="r.md", title=title), tuple(pages))
 
 
 def _sentences(n: int, topic: str = "espionage") -> str:
     return " ".join(
-        f"Sentence {i} describes how the {topic} campaign number {i} targeted the semiconductor sector in 2023."
+        f"Sentence {i} describes how the {topic} campaign number {i} targeted the chip sector in 2023."
         for i in range(n)
     )
 
@@ -45,7 +48,7 @@ def _assert_fits(doc: LoadedDocument, chunks: list, count: Counter, max_tokens: 
         assert count(embed_text(doc.meta.title, chunk.section, chunk.text)) <= max_tokens, chunk.text[:80]
 
 
-# --- sentences ----------------------------------------------------------------------------------------
+# --- sentences ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -60,11 +63,23 @@ def _assert_fits(doc: LoadedDocument, chunks: list, count: Counter, max_tokens: 
             ["Some groups, e.g. APT41, use cloud services.", "Others do not."],
         ),
         ("See No. 5 in the list. It is short.", ["See No. 5 in the list.", "It is short."]),
-        ("Dr. Smith met J. R. Jones on Friday. They talked.", ["Dr. Smith met J. R. Jones on Friday.", "They talked."]),
-        ("Exports fell 3.5 percent. Profits fell 40.2%.", ["Exports fell 3.5 percent.", "Profits fell 40.2%."]),
-        ('He said "stop." Then he left! Why? Nobody knows.', ['He said "stop."', "Then he left!", "Why?", "Nobody knows."]),
+        (
+            "Dr. Smith met J. R. Jones on Friday. They talked.",
+            ["Dr. Smith met J. R. Jones on Friday.", "They talked."],
+        ),
+        (
+            "Exports fell 3.5 percent. Profits fell 40.2%.",
+            ["Exports fell 3.5 percent.", "Profits fell 40.2%."],
+        ),
+        (
+            'He said "stop." Then he left! Why? Nobody knows.',
+            ['He said "stop."', "Then he left!", "Why?", "Nobody knows."],
+        ),
         ("First line without stop\nSecond line.", ["First line without stop", "Second line."]),
-        ("Version 1.4 was released in Jan. 2024 by the vendor.", ["Version 1.4 was released in Jan. 2024 by the vendor."]),
+        (
+            "Version 1.4 was released in Jan. 2024 by the vendor.",
+            ["Version 1.4 was released in Jan. 2024 by the vendor."],
+        ),
         ("It ended (in 2019). Then a new one began.", ["It ended (in 2019).", "Then a new one began."]),
     ],
 )
@@ -72,7 +87,7 @@ def test_sentence_splitter_handles_abbreviations_and_decimals(text: str, expecte
     assert split_sentences(text) == expected
 
 
-# --- header --------------------------------------------------------------------------------------------
+# --- header ---------------------------------------------------------------------------------------
 
 
 def test_chunk_header_is_title_and_section_lines() -> None:
@@ -87,7 +102,7 @@ def test_chunk_header_is_title_and_section_lines() -> None:
     assert embed_text("", "", "Body.") == "Body."
 
 
-# --- budget ----------------------------------------------------------------------------------------------
+# --- budget ---------------------------------------------------------------------------------------
 
 
 def test_every_chunk_with_its_header_fits_the_model(count: Counter) -> None:
@@ -101,7 +116,10 @@ def test_every_chunk_with_its_header_fits_the_model(count: Counter) -> None:
 
 def test_header_budget_is_reserved_for_long_titles(count: Counter) -> None:
     title = "A very long report title about state-sponsored cyber espionage against European industry " * 2
-    doc = _doc(Page(1, "# " + "Section heading about semiconductor export controls\n\n" + _sentences(60)), title=title)
+    doc = _doc(
+        Page(1, "# " + "Section heading about semiconductor export controls\n\n" + _sentences(60)),
+        title=title,
+    )
     chunks = chunk_document(doc, count, max_tokens=MAX)
     _assert_fits(doc, chunks, count)
 
@@ -145,11 +163,14 @@ def test_tiny_budget_is_refused(count: Counter) -> None:
         chunk_document(_doc(Page(1, "Text.")), count, max_tokens=4)
 
 
-# --- structure ----------------------------------------------------------------------------------------------
+# --- structure ------------------------------------------------------------------------------------
 
 
 def test_headings_are_section_boundaries(count: Counter) -> None:
-    text = "Preamble sentence.\n\n# APT1\n\nID: G0006\n\n## Techniques Used\n\n- T1003 credential dumping.\n\n## References\n\n1. Report."
+    text = (
+        "Preamble sentence.\n\n# APT1\n\nID: G0006\n\n## Techniques Used\n\n"
+        "- T1003 credential dumping.\n\n## References\n\n1. Report."
+    )
     chunks = chunk_document(_doc(Page(1, text)), count, max_tokens=MAX)
     assert [(c.section, c.text) for c in chunks] == [
         ("", "Preamble sentence."),
@@ -198,7 +219,7 @@ def test_consecutive_chunks_overlap_by_whole_sentences(count: Counter) -> None:
     doc = _doc(Page(1, _sentences(60)))
     chunks = chunk_document(doc, count, max_tokens=MAX, overlap_tokens=40)
     assert len(chunks) >= 3
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         first = split_sentences(after.text)[0]
         assert first in split_sentences(before.text)  # the next chunk starts with a repeated sentence
         repeated = [s for s in split_sentences(after.text) if s in split_sentences(before.text)]
@@ -212,14 +233,16 @@ def test_no_overlap_when_disabled_and_no_text_lost(count: Counter) -> None:
 
 
 def test_every_sentence_of_the_document_is_in_some_chunk(count: Counter) -> None:
-    text = "# A\n\n" + _sentences(25) + "\n\n# B\n\n" + _sentences(25, "sabotage") + "\n- item one\n- item two"
+    text = (
+        "# A\n\n" + _sentences(25) + "\n\n# B\n\n" + _sentences(25, "sabotage") + "\n- item one\n- item two"
+    )
     chunks = chunk_document(_doc(Page(1, text)), count, max_tokens=MAX)
     chunked = {s for c in chunks for s in split_sentences(c.text)}
     expected = {s for line in text.split("\n") if not line.startswith("#") for s in split_sentences(line)}
     assert expected <= chunked
 
 
-# --- ids --------------------------------------------------------------------------------------------------------
+# --- ids ------------------------------------------------------------------------------------------
 
 
 def test_chunk_ids_are_stable_unique_and_content_addressed(count: Counter) -> None:
@@ -244,7 +267,7 @@ def test_identical_repeated_blocks_give_one_chunk(count: Counter) -> None:
     assert len(chunks) == 1 and chunks[0].index == 0
 
 
-# --- the real corpus ----------------------------------------------------------------------------------------------
+# --- the real corpus ------------------------------------------------------------------------------
 
 
 @pytest.mark.shared
@@ -263,3 +286,19 @@ def test_whole_shared_corpus_chunks_fit_the_default_model(
             assert all(c.page and c.page_number for c in chunks)
         total += len(chunks)
     assert total > 500
+
+
+def test_a_huge_single_line_is_split_without_recounting_prefixes(count: Counter) -> None:
+    """20,000 words on one line: each word is counted once and each piece verified once."""
+    counted = 0
+
+    def counting(text: str) -> int:
+        nonlocal counted
+        counted += len(text)
+        return count(text)
+
+    line = " ".join(f"host{i}.example" for i in range(20000))
+    chunks = chunk_document(_doc(Page(1, line)), counting, max_tokens=MAX, overlap_tokens=0)
+    _assert_fits(_doc(Page(1, line)), chunks, count)
+    assert " ".join(c.text for c in chunks) == line
+    assert counted < 5 * len(line)  # re-counting growing prefixes would be ~25x

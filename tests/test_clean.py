@@ -39,14 +39,16 @@ def _doc(*pages: Page) -> LoadedDocument:
     return LoadedDocument(DocumentMeta(doc_id="d", source="d.txt"), tuple(pages))
 
 
-# --- the seed article (acceptance test from the issue) ---------------------------------------------
+# --- the seed article (acceptance test from the issue) --------------------------------------------
 
 
 @pytest.mark.shared
 def test_seed_article_is_cleaned_to_headline_and_full_body(shared_corpus: Path, settings: Settings) -> None:
     raw = load_file(shared_corpus / SEED, settings, root=shared_corpus)
     cleaned = clean_document(raw).text
-    assert cleaned.startswith("Chinese Espionage targets Dutch high-tech industries to boost military capabilities.")
+    assert cleaned.startswith(
+        "Chinese Espionage targets Dutch high-tech industries to boost military capabilities."
+    )
     for junk in ("Skip to main content", "Follow Army Recognition", "Copyright ©", "Webdesign"):
         assert junk not in cleaned
     raw_paragraphs = [p.strip() for p in raw.text.split("\n") if p.strip()]
@@ -59,7 +61,7 @@ def test_seed_article_is_cleaned_to_headline_and_full_body(shared_corpus: Path, 
     assert len(body) == len(SEED_BODY_STARTS)
 
 
-# --- a different news page with the same kinds of furniture -------------------------------------------
+# --- a different news page with the same kinds of furniture ---------------------------------------
 
 NEWS_PAGE = """Skip to content
 Home
@@ -147,6 +149,8 @@ def test_boilerplate_lines_are_recognised(line: str) -> None:
     "line",
     [
         "The malware steals browser cookies and session tokens from its victims.",
+        "The malware steals cookies and sends them to servers that accept any connection.",
+        "Join forces with allies to counter these threats, the minister said today.",
         "Copyright law was used against the leakers, prosecutors said on Monday.",
         "Subscribers of the telecom provider were notified of the breach in March.",
         "- [PSIRT | FortiGuard](https://www.fortiguard.com/psirt/FG-IR-24-015)",
@@ -168,7 +172,7 @@ def test_copyright_footer_does_not_cut_a_long_appendix() -> None:
     assert cleaned.count("Licensed text that follows") == 20
 
 
-# --- navigation menus -----------------------------------------------------------------------------------
+# --- navigation menus -----------------------------------------------------------------------------
 
 
 def test_navigation_runs_go_but_lists_and_indicators_stay() -> None:
@@ -203,7 +207,13 @@ def test_navigation_runs_go_but_lists_and_indicators_stay() -> None:
     cleaned = clean_text(text)
     assert "Register" not in cleaned and "Français" not in cleaned
     assert cleaned.startswith("The Black Vine group targeted aerospace firms.")
-    for kept in ("- Aerospace", "- Defence", "203.0.113.10", "evil-domain.example", "5d41402abc4b2a76b9719d911017c592"):
+    for kept in (
+        "- Aerospace",
+        "- Defence",
+        "203.0.113.10",
+        "evil-domain.example",
+        "5d41402abc4b2a76b9719d911017c592",
+    ):
         assert kept in cleaned
 
 
@@ -212,7 +222,7 @@ def test_short_label_lines_below_the_run_length_are_kept() -> None:
     assert "Key findings" in cleaned and "Recommendations" in cleaned
 
 
-# --- PDF headers, footers, page numbers -------------------------------------------------------------
+# --- PDF headers, footers, page numbers -----------------------------------------------------------
 
 
 BODIES = [
@@ -272,10 +282,13 @@ def test_real_pdf_running_headers_are_removed(shared_corpus: Path, settings: Set
     assert doc.pages[4].label == "5"
     assert "CISA | Cybersecurity and Infrastructure Security Agency" not in doc.pages[4].text
     assert "TLP:WHITE" not in doc.pages[4].text
-    assert "This playbook provides a standardized response process for cybersecurity incidents" in doc.pages[4].text
+    assert (
+        "This playbook provides a standardized response process for cybersecurity incidents"
+        in doc.pages[4].text
+    )
 
 
-# --- hyphenation, reflow, markup --------------------------------------------------------------------------
+# --- hyphenation, reflow, markup ------------------------------------------------------------------
 
 
 def test_words_hyphenated_across_lines_are_joined() -> None:
@@ -306,15 +319,23 @@ def test_hard_wrapped_paragraphs_are_reflowed_but_structure_kept() -> None:
 
 
 def test_short_title_line_is_not_merged_into_the_paragraph() -> None:
-    text = "APT3 Linked to Chinese Ministry of State Security\n" + "Researchers claim that APT3 is linked. " * 8
+    text = (
+        "APT3 Linked to Chinese Ministry of State Security\n" + "Researchers claim that APT3 is linked. " * 8
+    )
     assert reflow(text).split("\n")[0] == "APT3 Linked to Chinese Ministry of State Security"
 
 
 def test_markdown_link_targets_and_dot_leaders_are_dropped() -> None:
-    cleaned = clean_text("[APT1](https://attack.mitre.org/groups/G0006) used [Mimikatz](https://x.org/S0002).")
+    cleaned = clean_text(
+        "[APT1](https://attack.mitre.org/groups/G0006) used [Mimikatz](https://x.org/S0002)."
+    )
     assert cleaned == "APT1 used Mimikatz."
     assert clean_text("Preparation Phase ............................ 5") == "Preparation Phase … 5"
     assert "https://example.org/report.pdf" in clean_text("1. Report. https://example.org/report.pdf")
+    # a line that is nothing but a link is a reference: its URL is the content and stays
+    assert clean_text("- [PSIRT | FortiGuard](https://www.fortiguard.com/psirt/FG-IR-24-015)") == (
+        "- PSIRT | FortiGuard (https://www.fortiguard.com/psirt/FG-IR-24-015)"
+    )
 
 
 def test_whitespace_and_invisible_characters_are_normalized() -> None:

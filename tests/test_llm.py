@@ -50,7 +50,9 @@ def test_base_url_uses_the_api_key_setting_when_given() -> None:
 
 
 def test_describe_llm_names_model_and_host_but_never_credentials() -> None:
-    settings = load_settings(llm_base_url="http://user:secret@10.0.0.5:8000/v1", llm="qwen", llm_api_key="sk-x")
+    settings = load_settings(
+        llm_base_url="http://user:secret@10.0.0.5:8000/v1", llm="qwen", llm_api_key="sk-x"
+    )
     line = describe_llm(settings)
     assert line == "openai-compatible:qwen@10.0.0.5:8000"
     assert "secret" not in line and "sk-x" not in line
@@ -60,7 +62,9 @@ def test_describe_llm_names_model_and_host_but_never_credentials() -> None:
 def test_provider_openai_goes_through_init_chat_model_with_the_settings() -> None:
     from langchain_openai import ChatOpenAI
 
-    model: Any = open_chat_model(load_settings(llm="openai:gpt-4o-mini", llm_api_key="sk-test", llm_timeout=9))
+    model: Any = open_chat_model(
+        load_settings(llm="openai:gpt-4o-mini", llm_api_key="sk-test", llm_timeout=9)
+    )
     assert isinstance(model, ChatOpenAI)
     assert model.model_name == "gpt-4o-mini"
     assert model.request_timeout == 9
@@ -71,7 +75,9 @@ def test_provider_anthropic_gets_timeout_retries_and_max_tokens() -> None:
     from langchain_anthropic import ChatAnthropic
 
     model: Any = open_chat_model(
-        load_settings(llm="anthropic:claude-3-5-haiku-latest", llm_api_key="k", llm_retries=4, llm_max_tokens=300)
+        load_settings(
+            llm="anthropic:claude-3-5-haiku-latest", llm_api_key="k", llm_retries=4, llm_max_tokens=300
+        )
     )
     assert isinstance(model, ChatAnthropic)
     assert model.default_request_timeout == 60.0
@@ -117,7 +123,9 @@ def test_a_missing_provider_package_names_the_extra_to_install(
     monkeypatch: pytest.MonkeyPatch, spec: str, module: str, extra: str
 ) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == module else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == module else real(name, *a)
+    )
     with pytest.raises(ConfigError) as info:
         open_chat_model(load_settings(llm=spec, llm_api_key="k"))
     assert f"pip install 'briefbot[{extra}]'" in str(info.value)

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
+from pypdf.constants import PageLabelStyle
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 from core.errors import DocumentError, FetchError
-from core.settings import Settings
+from core.settings import Settings, load_settings
 from indexing.load import decode_text, load_bytes, load_file, load_url, make_doc_id, split_front_matter
 
 ARTICLE_HTML = """<!doctype html>
@@ -68,9 +69,9 @@ def make_pdf(
         ops.append("ET")
         stream = DecodedStreamObject()
         stream.set_data("\n".join(ops).encode("latin-1"))
-        page.replace_contents(stream)
+        page.replace_contents(stream)  # type: ignore[arg-type]  # a decoded stream works; stubs are narrow
     for start, end, style, first in labels or []:
-        writer.set_page_label(start, end, style=style, start=first)
+        writer.set_page_label(start, end, style=PageLabelStyle(style), start=first)
     if title:
         writer.add_metadata({"/Title": title, "/CreationDate": "D:20230314120000Z"})
     if password:
@@ -193,7 +194,9 @@ def test_non_utf8_file_loads(tmp_path: Path, settings: Settings) -> None:
         (bytes(range(1, 32)) * 20, "binary"),
     ],
 )
-def test_bad_files_fail_with_the_reason(tmp_path: Path, settings: Settings, content: bytes, reason: str) -> None:
+def test_bad_files_fail_with_the_reason(
+    tmp_path: Path, settings: Settings, content: bytes, reason: str
+) -> None:
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
     with pytest.raises(DocumentError) as err:
@@ -210,7 +213,7 @@ def test_front_matter_only_file_is_empty(tmp_path: Path, settings: Settings) -> 
 
 
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
-    small = Settings(home=tmp_path / "home", max_file_mb=0.001)
+    small = load_settings(home=tmp_path / "home", max_file_mb=0.001)
     path = tmp_path / "big.md"
     path.write_text("word " * 1000)
     with pytest.raises(DocumentError, match="too large") as err:
@@ -320,7 +323,9 @@ def test_real_pdfs_load_page_by_page_with_labels(shared_corpus: Path, settings: 
     assert all(p.label for p in doc.pages)
     assert doc.pages[3].label == "4" and doc.pages[3].number == 4
     assert "Incident Response" in doc.meta.title
-    cisa = load_file(shared_corpus / "cisa-2021-11-federal-incident-and-vulnerability-response-playbooks.pdf", settings)
+    cisa = load_file(
+        shared_corpus / "cisa-2021-11-federal-incident-and-vulnerability-response-playbooks.pdf", settings
+    )
     assert len(cisa.pages) == 43
     assert cisa.meta.publisher == "Cybersecurity and Infrastructure Security Agency"
 
@@ -409,7 +414,7 @@ def test_url_pdf_and_text_dispatch_on_content_type(web: str, settings: Settings)
 
 @pytest.mark.slow
 def test_url_errors_are_one_line_fetch_errors(web: str, tmp_path: Path) -> None:
-    quick = Settings(home=tmp_path / "home", http_timeout=0.5)
+    quick = load_settings(home=tmp_path / "home", http_timeout=0.5)
     with pytest.raises(FetchError, match="HTTP 404"):
         load_url(f"{web}/missing", quick)
     with pytest.raises(FetchError, match=r"timed out after 0.5 s") as err:
@@ -430,3 +435,16 @@ def test_unreachable_host_is_a_fetch_error(settings: Settings) -> None:
         port = sock.getsockname()[1]
     with pytest.raises(FetchError, match="could not connect"):
         load_url(f"http://127.0.0.1:{port}/x", settings)
+
+
+def test_html_declared_charset_is_honoured(tmp_path: Path, settings: Settings) -> None:
+    page = (
+        '<html><head><meta charset="shift_jis"><title>スパイ活動</title></head><body><article>'
+        "<p>これは日本語のテストです。スパイ活動についての記事です。半導体産業が標的になっています。</p>"
+        "</article></body></html>"
+    )
+    path = tmp_path / "ja.html"
+    path.write_bytes(page.encode("shift_jis"))
+    doc = load_file(path, settings)
+    assert "半導体産業が標的になっています" in doc.text
+    assert doc.meta.title == "スパイ活動"

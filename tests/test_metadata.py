@@ -68,7 +68,8 @@ def test_dates_are_normalized_to_iso(value: object, expected: str | None) -> Non
 
 def test_published_prefers_a_cued_day_date_over_a_date_line() -> None:
     text = (
-        "Headline\n\n| Defense News Army 2024\n\nThe annual report, released on April 19, 2024, says a lot.\n\n"
+        "Headline\n\n| Defense News Army 2024\n\n"
+        "The annual report, released on April 19, 2024, says a lot.\n\n"
         "Defense News April 2024"
     )
     assert infer_published(text) == "2024-04-19"
@@ -89,7 +90,10 @@ def test_dates_in_running_prose_are_not_publication_dates() -> None:
 
 def test_title_is_first_heading_else_first_line() -> None:
     assert infer_title("Some intro\n\n# The Real Title\n\nBody.") == "The Real Title"
-    assert infer_title("\n\nChinese Espionage targets Dutch industry.\nBody.") == "Chinese Espionage targets Dutch industry."
+    assert (
+        infer_title("\n\nChinese Espionage targets Dutch industry.\nBody.")
+        == "Chinese Espionage targets Dutch industry."
+    )
     assert infer_title("Managed Detection and\nResponse Analytics report\nH1 2019") == (
         "Managed Detection and Response Analytics report"
     )
@@ -97,8 +101,14 @@ def test_title_is_first_heading_else_first_line() -> None:
 
 
 def test_publisher_from_page_furniture() -> None:
-    assert infer_publisher("Body.\nCopyright © 2019 - 2024 Army Recognition | Webdesign by Zzam") == "Army Recognition"
-    assert infer_publisher("Body.\n© 2025 The MITRE Corporation. This work is reproduced.") == "The MITRE Corporation"
+    assert (
+        infer_publisher("Body.\nCopyright © 2019 - 2024 Army Recognition | Webdesign by Zzam")
+        == "Army Recognition"
+    )
+    assert (
+        infer_publisher("Body.\n© 2025 The MITRE Corporation. This work is reproduced.")
+        == "The MITRE Corporation"
+    )
     assert infer_publisher("Body.\nFollow Daily Cyber on Google News") == "Daily Cyber"
     assert infer_publisher("Cover\nwww.kaspersky.com\n") == "Kaspersky"
     assert infer_publisher("Subject to standard copyright rules, TLP:WHITE information may be shared.") == ""
@@ -107,14 +117,26 @@ def test_publisher_from_page_furniture() -> None:
 @pytest.mark.parametrize(
     ("text", "language"),
     [
-        ("The agency said that the group has been active since 2010 and that it was behind the attack on "
-         "the ministry, which is one of the largest in the region.", "en"),
-        ("De dienst zegt dat de groep sinds 2010 actief is en dat het netwerk van het ministerie werd "
-         "aangevallen door een groep die ook in andere landen actief is.", "nl"),
-        ("Der Dienst sagt, dass die Gruppe seit 2010 aktiv ist und dass sie hinter dem Angriff auf das "
-         "Ministerium steht, das eines der größten in der Region ist.", "de"),
-        ("Le service affirme que le groupe est actif depuis 2010 et qu'il est à l'origine de l'attaque "
-         "contre le ministère, qui est l'un des plus grands de la région.", "fr"),
+        (
+            "The agency said that the group has been active since 2010 and that it was behind the attack on "
+            "the ministry, which is one of the largest in the region.",
+            "en",
+        ),
+        (
+            "De dienst zegt dat de groep sinds 2010 actief is en dat het netwerk van het ministerie werd "
+            "aangevallen door een groep die ook in andere landen actief is.",
+            "nl",
+        ),
+        (
+            "Der Dienst sagt, dass die Gruppe seit 2010 aktiv ist und dass sie hinter dem Angriff auf das "
+            "Ministerium steht, das eines der größten in der Region ist.",
+            "de",
+        ),
+        (
+            "Le service affirme que le groupe est actif depuis 2010 et qu'il est à l'origine de l'attaque "
+            "contre le ministère, qui est l'un des plus grands de la région.",
+            "fr",
+        ),
         ("APT1 T1003 T1005 S0002", ""),
     ],
 )
@@ -165,9 +187,14 @@ def test_unparseable_given_date_is_replaced_by_inference() -> None:
 
 
 @pytest.mark.shared
-def test_seed_article_is_prepared_with_report_date_and_publisher(shared_corpus: Path, settings: Settings) -> None:
+def test_seed_article_is_prepared_with_report_date_and_publisher(
+    shared_corpus: Path, settings: Settings
+) -> None:
     doc = prepare_file(shared_corpus / SEED, settings, root=shared_corpus)
-    assert doc.meta.title == "Chinese Espionage targets Dutch high-tech industries to boost military capabilities."
+    assert (
+        doc.meta.title
+        == "Chinese Espionage targets Dutch high-tech industries to boost military capabilities."
+    )
     assert doc.meta.published == "2024-04-19"
     assert doc.meta.publisher == "Army Recognition"
     assert doc.meta.language == "en"
@@ -198,7 +225,10 @@ def test_document_of_only_boilerplate_fails_after_cleaning(tmp_path: Path, setti
 
 
 def test_prepare_bytes_cleans_and_infers(settings: Settings) -> None:
-    data = b"Skip to main content\n\nBotnet warning\n\nThe advisory, issued on 18 September 2024, warns of a botnet."
+    data = (
+        b"Skip to main content\n\nBotnet warning\n\n"
+        b"The advisory, issued on 18 September 2024, warns of a botnet."
+    )
     doc = prepare_bytes(data, "<stdin>", settings)
     assert doc.text.startswith("Botnet warning")
     assert doc.meta.title == "Botnet warning"
@@ -213,10 +243,11 @@ class _Pages(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/story":
             body = (
-                "<html><head><title>Botnet story</title><meta property='og:site_name' content='Cyber Wire'>"
-                "</head><body><article><h1>Botnet story</h1><p>Agencies warned on Wednesday about a large "
-                "botnet of routers used to hide espionage traffic from defenders.</p></article></body></html>"
-            ).encode()
+                b"<html><head><title>Botnet story</title><meta property='og:site_name' content='Cyber Wire'>"
+                b"</head><body><article><h1>Botnet story</h1><p>Agencies warned on Wednesday about a large "
+                b"botnet of routers used to hide espionage traffic from defenders.</p>"
+                b"</article></body></html>"
+            )
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
         else:
@@ -248,3 +279,21 @@ def test_prepare_url_returns_a_described_document(site: str, settings: Settings)
     assert doc.meta.language == "en"
     with pytest.raises(FetchError, match="404"):
         prepare_url(f"{site}/gone", settings)
+
+
+def test_repo_samples_are_marked_and_fully_described(repo_corpus: Path, settings: Settings) -> None:
+    from indexing.metadata import detect_language
+
+    samples = sorted(repo_corpus.glob("*.md"))
+    samples = [p for p in samples if p.name != "README.md"]
+    assert 3 <= len(samples) <= 5
+    languages = set()
+    for path in samples:
+        doc = prepare_file(path, settings, root=repo_corpus)
+        meta = doc.meta
+        assert meta.title.startswith("Sample —") and meta.publisher.startswith("Sample —"), path.name
+        assert doc.text.startswith("This is a sample document written for the briefbot demo."), path.name
+        assert meta.published and meta.url.startswith("https://example.org/samples/")
+        assert detect_language(doc.text) == meta.language, path.name  # front matter agrees with the text
+        languages.add(meta.language)
+    assert languages == {"en", "nl"}

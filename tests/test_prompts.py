@@ -61,7 +61,9 @@ def test_every_prompt_is_formatted_by_code_that_declares_the_variables_it_passes
         for prompt, variables in prompt_vars.items():
             assert prompt not in declared_by_code, f"prompt {prompt} is declared by two modules"
             declared_by_code[prompt] = frozenset(variables)
-    assert set(declared_by_code) == set(available_prompts()), "a prompt file has no caller, or a caller no file"
+    assert set(declared_by_code) == set(available_prompts()), (
+        "a prompt file has no caller, or a caller no file"
+    )
     for prompt, variables in declared_by_code.items():
         assert variables == set(load_prompt(prompt).variables), prompt
 
@@ -72,7 +74,9 @@ def test_answer_and_condense_code_builds_exactly_the_declared_variables() -> Non
     passages = [Passage("c1", "APT1 is PLA Unit 61398.", "apt1.md", title="APT1")]
     answer_values = llm_answer.answer_prompt_values("Who is APT1?", passages)
     assert set(answer_values) == llm_answer.PROMPT_VARS["answer"] == set(load_prompt("answer").variables)
-    condense_values = followup.condense_prompt_values("And its targets?", [("Who is APT1?", "PLA Unit 61398 [1].")])
+    condense_values = followup.condense_prompt_values(
+        "And its targets?", [("Who is APT1?", "PLA Unit 61398 [1].")]
+    )
     assert set(condense_values) == followup.PROMPT_VARS["condense"] == set(load_prompt("condense").variables)
 
 

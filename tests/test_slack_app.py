@@ -83,7 +83,9 @@ def url(bot: SlackBot) -> Iterator[str]:
         yield events_url
 
 
-def send_event(url: str, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None) -> int:
+def send_event(
+    url: str, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+) -> int:
     body = json.dumps(event_body(event, event_id=event_id))
     headers = signed_headers(body)
     if retry is not None:
@@ -101,7 +103,11 @@ def settle(bot: SlackBot) -> None:
 
 
 def posted_payloads(api: SlackApiStandIn) -> list[ApiCall]:
-    return [c for c in api.calls if c.method in ("chat.postMessage", "chat.update") or c.method.startswith("response")]
+    return [
+        c
+        for c in api.calls
+        if c.method in ("chat.postMessage", "chat.update") or c.method.startswith("response")
+    ]
 
 
 def all_text(call: ApiCall) -> str:
@@ -136,8 +142,9 @@ def test_mention_gets_a_threaded_cited_answer_replacing_a_progress_placeholder(
     assert update.args["metadata"]["event_type"] == "briefbot_answer"
 
 
-def test_direct_message_is_answered_in_a_thread(api: SlackApiStandIn, url: str, bot: SlackBot,
-                                                service: FakeService) -> None:
+def test_direct_message_is_answered_in_a_thread(
+    api: SlackApiStandIn, url: str, bot: SlackBot, service: FakeService
+) -> None:
     ts = api.add_message("D0DM", "What is Volt Typhoon?")
     assert send_event(url, message("What is Volt Typhoon?", channel="D0DM", ts=ts, channel_type="im")) == 200
     settle(bot)
@@ -153,16 +160,22 @@ def test_reply_in_the_bots_thread_is_a_follow_up_with_the_earlier_turn(
     root = ask_in_channel(api, url, "Which sectors did Volt Typhoon target?")
     settle(bot)
     reply = api.add_message("C0GENERAL", "And what about water utilities?", thread_ts=root)
-    assert send_event(url, message("And what about water utilities?", channel="C0GENERAL", ts=reply,
-                                   thread_ts=root)) == 200
+    assert (
+        send_event(
+            url, message("And what about water utilities?", channel="C0GENERAL", ts=reply, thread_ts=root)
+        )
+        == 200
+    )
     settle(bot)
 
     assert len(service.asked) == 2
     question, history = service.asked[1]
     assert question == "And what about water utilities?"
     assert history == [
-        ("Which sectors did Volt Typhoon target?",
-         "Volt Typhoon targeted the energy sector [1]. (Which sectors did Volt Typhoon target?)")
+        (
+            "Which sectors did Volt Typhoon target?",
+            "Volt Typhoon targeted the energy sector [1]. (Which sectors did Volt Typhoon target?)",
+        )
     ]
     replies = api.calls_to("conversations.replies")
     assert replies and replies[-1].args["ts"] == root
@@ -272,7 +285,9 @@ def test_ask_command_is_acknowledged_before_the_answer_then_answered_via_respons
 
     service.gate = threading.Event()
     response_url = api.response_url("ask")
-    status, body = send_form(url, command_form("/ask", "Which sectors were targeted?", response_url=response_url))
+    status, body = send_form(
+        url, command_form("/ask", "Which sectors were targeted?", response_url=response_url)
+    )
     # The HTTP acknowledgement came back while the answer is still being worked on.
     assert status == 200
     assert "Searching" in json.loads(body)["text"]
@@ -293,7 +308,9 @@ def test_summarize_command_summarizes_an_indexed_report_via_response_url(
     import threading
 
     service.gate = threading.Event()
-    status, body = send_form(url, command_form("/summarize", "cisa/aa24-038a.md", response_url=api.response_url()))
+    status, body = send_form(
+        url, command_form("/summarize", "cisa/aa24-038a.md", response_url=api.response_url())
+    )
     assert status == 200 and "Summarizing" in json.loads(body)["text"]
     assert api.calls_to("response_url") == []
     service.gate.set()
@@ -304,7 +321,9 @@ def test_summarize_command_summarizes_an_indexed_report_via_response_url(
     assert "Point 1 about cisa/aa24-038a.md." in text and "[p. 1]" in text and "> Quote 1." in text
 
 
-@pytest.mark.parametrize("target", ["http://127.0.0.1:8080/admin", "http://localhost/x", "http://10.0.0.5/r.pdf"])
+@pytest.mark.parametrize(
+    "target", ["http://127.0.0.1:8080/admin", "http://localhost/x", "http://10.0.0.5/r.pdf"]
+)
 def test_summarize_refuses_urls_on_the_bots_own_network(
     api: SlackApiStandIn, url: str, bot: SlackBot, service: FakeService, target: str
 ) -> None:
@@ -343,7 +362,7 @@ def test_reindex_by_an_admin_reports_and_posts_new_report_notices(
     (notice,) = api.calls_to("chat.postMessage")
     assert notice.args["channel"] == "C0NEWS"
     text = all_text(notice)
-    assert "New report indexed" in text and "<https://ncsc.gov.uk/r|Title of reports/new-report.md>" in text
+    assert "New report indexed" in text and "<https://ncsc.gov.uk/r|New report on ICS> (ncsc.gov.uk)" in text
     assert "NCSC · 2025-01-01" in text
     assert text.count("• Point") == 3
     assert service.summarized == [("reports/new-report.md", True, "short")]
@@ -385,7 +404,9 @@ def test_channel_allow_list_gets_a_polite_reply_and_dms_still_work(
     assert "only answer in the channels" in refusal[0].args["text"]
 
 
-def test_per_user_rate_limit_gets_a_polite_reply(tmp_path: Path, api: SlackApiStandIn, service: FakeService) -> None:
+def test_per_user_rate_limit_gets_a_polite_reply(
+    tmp_path: Path, api: SlackApiStandIn, service: FakeService
+) -> None:
     made = create_bot(make_settings(tmp_path, api, slack_rate_limit_per_minute=2), service, http=True)
     try:
         with serving(made.app) as events_url:
@@ -434,8 +455,9 @@ def test_unexpected_error_ends_in_a_friendly_reply_without_exception_text(
     service.error = RuntimeError("boom at /srv/secret/path")
     ts = api.add_message("D0DM", "What is Volt Typhoon?")
     with caplog.at_level(logging.ERROR, logger="bot.slack"):
-        send_event(url, message("What is Volt Typhoon?", channel="D0DM", ts=ts, channel_type="im"),
-                   event_id="Ev0BUG")
+        send_event(
+            url, message("What is Volt Typhoon?", channel="D0DM", ts=ts, channel_type="im"), event_id="Ev0BUG"
+        )
         settle(bot)
     (update,) = api.calls_to("chat.update")
     assert "something went wrong" in update.args["text"] and "Ev0BUG" in update.args["text"]
@@ -475,8 +497,13 @@ def test_feedback_click_is_recorded_with_the_question(
 
 
 def test_app_home_shows_index_status_and_how_to_ask(api: SlackApiStandIn, url: str, bot: SlackBot) -> None:
-    event = {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0DM", "tab": "home",
-             "event_ts": api.next_ts()}
+    event = {
+        "type": "app_home_opened",
+        "user": "U0ALICE",
+        "channel": "D0DM",
+        "tab": "home",
+        "event_ts": api.next_ts(),
+    }
     assert send_event(url, event) == 200
     (call,) = api.wait_for("views.publish")
     settle(bot)

@@ -23,8 +23,14 @@ from tests.servers.slack_api import FakeStatus
 
 def citation(n: int, quote: str = "A quote.", **kw: object) -> Citation:
     values: dict[str, object] = {
-        "n": n, "source": f"reports/r{n}.md", "title": f"Report {n}", "publisher": "CISA",
-        "published": "2024-05-01", "page": str(n), "url": f"https://www.cisa.gov/r{n}", "quote": quote,
+        "n": n,
+        "source": f"reports/r{n}.md",
+        "title": f"Report {n}",
+        "publisher": "CISA",
+        "published": "2024-05-01",
+        "page": str(n),
+        "url": f"https://www.cisa.gov/r{n}",
+        "quote": quote,
     }
     values.update(kw)
     return Citation(**values)  # type: ignore[arg-type]
@@ -51,14 +57,23 @@ def assert_within_limits(messages: list[SlackMessage]) -> None:
 
 
 def test_answer_has_markers_sources_quotes_context_and_buttons() -> None:
-    answer = Answer(question="q", answer="Energy was targeted [1]. Water too [2].", refused=False,
-                    method="llm:openai:gpt-4o-mini", citations=[citation(1), citation(2, url="")],
-                    notes=["LLM timed out; extractive answer shown"],
-                    removed_citations=[RemovedCitation(marker="[7]", reason="no such passage")])
-    (message,) = answer_messages(answer, answer_id="abc123def456", index_updated=datetime(2025, 3, 4, 5, 6, tzinfo=UTC))
+    answer = Answer(
+        question="q",
+        answer="Energy was targeted [1]. Water too [2].",
+        refused=False,
+        method="llm:openai:gpt-4o-mini",
+        citations=[citation(1), citation(2, url="")],
+        notes=["LLM timed out; extractive answer shown"],
+        removed_citations=[RemovedCitation(marker="[7]", reason="no such passage")],
+    )
+    (message,) = answer_messages(
+        answer, answer_id="abc123def456", index_updated=datetime(2025, 3, 4, 5, 6, tzinfo=UTC)
+    )
     texts = section_texts([message])
     assert texts[0] == "Energy was targeted [1]. Water too [2]."
-    assert "*[1]* <https://www.cisa.gov/r1|Report 1> (cisa.gov) · CISA · 2024-05-01 · p. 1\n> A quote." in texts
+    assert (
+        "*[1]* <https://www.cisa.gov/r1|Report 1> (cisa.gov) · CISA · 2024-05-01 · p. 1\n> A quote." in texts
+    )
     assert "*[2]* Report 2 (reports/r2.md) · CISA · 2024-05-01 · p. 2\n> A quote." in texts
     joined = "\n".join(texts)
     assert "Written by openai:gpt-4o-mini" in joined and "Index updated 2025-03-04 05:06 UTC" in joined
@@ -68,9 +83,16 @@ def test_answer_has_markers_sources_quotes_context_and_buttons() -> None:
 
 
 def test_refusal_lists_closest_passages_without_sources_section() -> None:
-    passage = Passage(chunk_id="c", text="Some nearby text " * 40, source="r.md", title="Nearby", url="https://a.example/r")
-    answer = Answer(question="q", answer="Nothing in the indexed reports answers this.", refused=True,
-                    method="extractive", passages=[passage])
+    passage = Passage(
+        chunk_id="c", text="Some nearby text " * 40, source="r.md", title="Nearby", url="https://a.example/r"
+    )
+    answer = Answer(
+        question="q",
+        answer="Nothing in the indexed reports answers this.",
+        refused=True,
+        method="extractive",
+        passages=[passage],
+    )
     texts = section_texts(answer_messages(answer, answer_id="abcdef0123"))
     joined = "\n".join(texts)
     assert "Closest passages" in joined and "<https://a.example/r|Nearby>" in joined
@@ -80,8 +102,13 @@ def test_refusal_lists_closest_passages_without_sources_section() -> None:
 
 def test_long_answers_split_into_sections_and_messages_within_slack_limits() -> None:
     long_text = " ".join(f"Sentence number {i} about the energy sector [1]." for i in range(900))
-    answer = Answer(question="q", answer=long_text, refused=False, method="extractive",
-                    citations=[citation(i, quote="Q" * 5000) for i in range(1, 61)])
+    answer = Answer(
+        question="q",
+        answer=long_text,
+        refused=False,
+        method="extractive",
+        citations=[citation(i, quote="Q" * 5000) for i in range(1, 61)],
+    )
     messages = answer_messages(answer, answer_id="abcdef0123")
     assert len(messages) > 1
     assert_within_limits(messages)
@@ -99,11 +126,17 @@ def test_split_mrkdwn_never_cuts_an_entity() -> None:
 
 
 def test_summary_points_show_labels_and_quotes() -> None:
-    summary = Summary(title="Advisory", source="a.pdf", publisher="NCSC", published="2025-01-01",
-                      url="https://ncsc.gov.uk/a", points=[
-                          SummaryPoint("First point.", [SummaryCitation(quote="Exact words.", page="12")]),
-                          SummaryPoint("Second point.", [SummaryCitation(quote="More words.", section="Scope")]),
-                      ])
+    summary = Summary(
+        title="Advisory",
+        source="a.pdf",
+        publisher="NCSC",
+        published="2025-01-01",
+        url="https://ncsc.gov.uk/a",
+        points=[
+            SummaryPoint("First point.", [SummaryCitation(quote="Exact words.", page="12")]),
+            SummaryPoint("Second point.", [SummaryCitation(quote="More words.", section="Scope")]),
+        ],
+    )
     texts = section_texts(summary_messages(summary))
     joined = "\n".join(texts)
     assert "<https://ncsc.gov.uk/a|Advisory> (ncsc.gov.uk) · NCSC · 2025-01-01" in joined
@@ -113,7 +146,9 @@ def test_summary_points_show_labels_and_quotes() -> None:
 
 
 def test_notice_shows_three_points_and_survives_a_missing_summary() -> None:
-    meta = DocumentMeta(doc_id="d", source="new.md", title="New <!here> report", publisher="CISA", published="2025-02-02")
+    meta = DocumentMeta(
+        doc_id="d", source="new.md", title="New <!here> report", publisher="CISA", published="2025-02-02"
+    )
     points = [SummaryPoint(f"P{i}.", [SummaryCitation(quote="q", page=str(i))]) for i in range(5)]
     (message,) = notice_messages(meta, Summary(title="", source="new.md", points=points))
     joined = "\n".join(section_texts([message]))
@@ -132,3 +167,4 @@ def test_format_when_handles_datetimes_dates_strings_and_none() -> None:
     assert format_when(None) == "never"
     assert format_when(datetime(2025, 1, 2, 3, 4)) == "2025-01-02 03:04 UTC"
     assert format_when("2025-01-02 <b>") == "2025-01-02 &lt;b&gt;"
+    assert format_when("2026-11-26T06:38:04+00:00") == "2026-11-26 06:38 UTC"

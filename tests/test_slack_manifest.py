@@ -77,6 +77,8 @@ def test_manifest_enables_interactivity_socket_mode_home_tab_and_needed_scopes()
     assert settings["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    needed = {SCOPE_FOR_EVENT[e] for e in settings["event_subscriptions"]["bot_events"] if e in SCOPE_FOR_EVENT}
+    needed = {
+        SCOPE_FOR_EVENT[e] for e in settings["event_subscriptions"]["bot_events"] if e in SCOPE_FOR_EVENT
+    }
     needed |= {"chat:write", "commands"}
     assert scopes == needed

@@ -10,7 +10,9 @@ import pytest
 from bot.slack.logs import TokenRedactingFilter, install_token_redaction, redact
 from bot.slack.sanitize import escape, escape_markdown, from_slack, is_public_url, link, safe_url, truncate
 
-EVIL = "<!channel> read <http://evil.example|cisa.gov> <@U0BOSS> <!subteam^S1|@sec> <!here> <!everyone> & more"
+EVIL = (
+    "<!channel> read <http://evil.example|cisa.gov> <@U0BOSS> <!subteam^S1|@sec> <!here> <!everyone> & more"
+)
 
 
 def test_escape_neutralises_every_slack_control_sequence() -> None:
@@ -32,6 +34,7 @@ def test_escape_makes_plain_broadcast_words_inert_and_drops_bidi_overrides() -> 
 
 def test_escape_markdown_turns_llm_markdown_into_mrkdwn_after_escaping() -> None:
     assert escape_markdown("## Key points\n**Volt Typhoon** <b>") == "*Key points*\n*Volt Typhoon* &lt;b&gt;"
+    assert escape_markdown("Found:\n- one [1]\n  * two [2]") == "Found:\n• one [1]\n  • two [2]"
 
 
 @pytest.mark.parametrize(
@@ -54,7 +57,10 @@ def test_safe_url_accepts_only_plain_http_urls(url: str, ok: bool) -> None:
 
 
 def test_link_escapes_the_label_and_ampersands_in_the_url() -> None:
-    assert link("https://x.example/?a=1&b=2", "A <b> & c") == "<https://x.example/?a=1&amp;b=2|A &lt;b&gt; &amp; c>"
+    assert (
+        link("https://x.example/?a=1&b=2", "A <b> & c")
+        == "<https://x.example/?a=1&amp;b=2|A &lt;b&gt; &amp; c>"
+    )
 
 
 def test_link_with_a_bad_url_is_just_the_escaped_label() -> None:
@@ -62,7 +68,8 @@ def test_link_with_a_bad_url_is_just_the_escaped_label() -> None:
 
 
 def test_from_slack_unwraps_markup_and_drops_the_bots_own_mention() -> None:
-    text = "<@UBOT> what did <@U1|alice> post in <#C1|general> about <https://cisa.gov/x|this> &amp; &lt;that&gt;?"
+    text = "<@UBOT> what did <@U1|alice> post in <#C1|general> about <https://cisa.gov/x|this>"
+    text += " &amp; &lt;that&gt;?"
     assert from_slack(text, bot_user_id="UBOT") == (
         "what did @alice post in #general about https://cisa.gov/x & <that>?"
     )
@@ -75,8 +82,15 @@ def test_truncate_never_leaves_half_an_entity() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8000/", "http://localhost/x", "http://10.1.2.3/", "http://169.254.169.254/latest",
-     "http://[::1]/", "http://192.168.0.1/", "file:///etc/passwd"],
+    [
+        "http://127.0.0.1:8000/",
+        "http://localhost/x",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest",
+        "http://[::1]/",
+        "http://192.168.0.1/",
+        "file:///etc/passwd",
+    ],
 )
 def test_private_and_local_urls_are_not_public(url: str) -> None:
     assert not is_public_url(url)

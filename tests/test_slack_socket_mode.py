@@ -42,7 +42,9 @@ def service() -> FakeService:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, api: SlackApiStandIn, socket: SocketModeStandIn, service: FakeService) -> Iterator[SlackBot]:
+def bot(
+    tmp_path: Path, api: SlackApiStandIn, socket: SocketModeStandIn, service: FakeService
+) -> Iterator[SlackBot]:
     settings = load_settings(
         home=tmp_path / "home", slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN, slack_api_url=api.url
     )
@@ -88,8 +90,14 @@ def test_socket_mode_slash_command_acks_with_payload_then_answers_via_response_u
 ) -> None:
     response_url = api.response_url("socket-ask")
     payload = {
-        "command": "/ask", "text": "Which sectors were targeted?", "user_id": "U0ALICE", "channel_id": "C0GENERAL",
-        "channel_name": "general", "team_id": "T0000TEST", "response_url": response_url, "trigger_id": "tr-1",
+        "command": "/ask",
+        "text": "Which sectors were targeted?",
+        "user_id": "U0ALICE",
+        "channel_id": "C0GENERAL",
+        "channel_name": "general",
+        "team_id": "T0000TEST",
+        "response_url": response_url,
+        "trigger_id": "tr-1",
     }
     envelope = socket.send(payload, kind="slash_commands")
     ack = socket.wait_ack(envelope)

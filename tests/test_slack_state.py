@@ -53,13 +53,21 @@ def msg(ts: str, text: str, **kw: Any) -> dict[str, Any]:
 def test_history_pairs_questions_with_answers_and_skips_notices_other_bots_and_newer_messages() -> None:
     messages = [
         msg("1.0", "<@UB> Which sectors?", user="U1"),
-        msg("1.1", "Energy [1]. &lt;ok&gt;", user="UB", bot_id="BB", metadata=answer_metadata("Which sectors?", "a1")),
+        msg(
+            "1.1",
+            "Energy [1]. &lt;ok&gt;",
+            user="UB",
+            bot_id="BB",
+            metadata=answer_metadata("Which sectors?", "a1"),
+        ),
         msg("1.2", "unrelated bot", user="UX", bot_id="BX"),
         msg("1.3", "And water?", user="U2"),
         msg("1.4", "Searching…", user="UB", bot_id="BB", metadata=event_metadata("briefbot_notice")),
         msg("1.5", "Water too [2].", user="UB", bot_id="BB"),  # an answer without metadata
         msg("1.6", "current question", user="U1"),
-        msg("1.7", "later answer", user="UB", bot_id="BB", metadata=answer_metadata("current question", "a3")),
+        msg(
+            "1.7", "later answer", user="UB", bot_id="BB", metadata=answer_metadata("current question", "a3")
+        ),
     ]
     turns = history_from_replies(messages, bot_user_id="UB", bot_id="BB", before_ts="1.6")
     assert turns == [("Which sectors?", "Energy [1]. <ok>"), ("And water?", "Water too [2].")]
@@ -76,8 +84,15 @@ def test_history_keeps_only_the_latest_turns() -> None:
 
 def test_feedback_votes_join_their_answer_and_a_second_vote_replaces_the_first(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "s.sqlite")
-    answer_id = store.register_answer(question="What is X?", method="extractive", refused=False,
-                                      sources=["a.md"], channel="C1", thread_ts="1.1", user="U1")
+    answer_id = store.register_answer(
+        question="What is X?",
+        method="extractive",
+        refused=False,
+        sources=["a.md"],
+        channel="C1",
+        thread_ts="1.1",
+        user="U1",
+    )
     store.record_vote(answer_id, user="U2", vote="up", channel="C1", message_ts="1.2")
     store.record_vote(answer_id, user="U2", vote="down", channel="C1", message_ts="1.2")
     store.record_vote(answer_id, user="U3", vote="up")

@@ -25,6 +25,7 @@ MESSAGE_CHAR_BUDGET = 12_000
 FALLBACK_LIMIT = 3000
 QUOTE_LIMIT = 1200
 SNIPPET_LIMIT = 300
+NOTICE_POINTS = 3
 FEEDBACK_BLOCK = "briefbot_feedback"
 FEEDBACK_UP = "briefbot_feedback_up"
 FEEDBACK_DOWN = "briefbot_feedback_down"
@@ -134,6 +135,11 @@ def format_when(value: object) -> str:
     """A timestamp for people: '2025-01-31 14:05 UTC', a date, or 'never'."""
     if value is None or value == "":
         return "never"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else value
+        except ValueError:
+            pass
     if isinstance(value, int | float):
         value = datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, datetime):
@@ -304,20 +310,19 @@ def notice_messages(meta: DocumentMeta, summary: Summary | None) -> list[SlackMe
         ]
         return paginate(body, [], escape(f"New report: {meta.title or meta.source}"))
     merged = Summary(
-        title=summary.title or meta.title,
-        source=summary.source or meta.source,
-        publisher=summary.publisher or meta.publisher,
-        published=summary.published or meta.published,
-        url=summary.url or meta.url,
+        title=meta.title or summary.title,
+        source=meta.source or summary.source,
+        publisher=meta.publisher or summary.publisher,
+        published=meta.published or summary.published,
+        url=meta.url or summary.url,
         method=summary.method,
-        points=summary.points,
+        points=summary.points[:NOTICE_POINTS],
         notes=summary.notes,
     )
     footer = f"Ask about it by mentioning me, or `/summarize {escape(truncate(meta.source, 200))}` for more."
-    messages = summary_messages(merged, max_points=3, heading=heading, footer=footer)
-    messages[0].text = truncate(
-        escape(f"New report: {merged.title or merged.source}. {merged.summary}"), FALLBACK_LIMIT
-    )
+    messages = summary_messages(merged, heading=heading, footer=footer)
+    fallback = f"New report: {merged.title or merged.source}. {merged.summary}"
+    messages[0].text = truncate(escape(fallback), FALLBACK_LIMIT)
     return messages
 
 

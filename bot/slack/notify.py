@@ -14,13 +14,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.results import Summary
-from bot.slack.blocks import notice_messages
+from bot.slack.blocks import NOTICE_POINTS, notice_messages
 from bot.slack.threads import NOTICE_EVENT, event_metadata
 from core.errors import BriefbotError
 from core.settings import Settings
 from core.types import DocumentMeta
 
-NOTICE_POINTS = 3
 _log = logging.getLogger("bot.slack.notify")
 
 
@@ -58,7 +57,7 @@ def notify_new_reports(
     for meta in report.new_documents:
         summary: Summary | None = None
         try:
-            summary = service.summarize(meta.source, indexed=True, length="short")
+            summary = notice_summary(service, meta.source)
         except BriefbotError as exc:
             log.warning("no summary for new report %s: %s", meta.source, exc)
         except Exception:
@@ -82,6 +81,17 @@ def notify_new_reports(
     if posted:
         log.info("posted %d new-report notice(s) to %s", posted, channel)
     return posted
+
+
+def notice_summary(service: Summarizer, source: str) -> Summary:
+    """The three-point cited summary `briefbot digest` shows, for one indexed report."""
+    from bot.service import Briefbot
+
+    if isinstance(service, Briefbot):
+        from bot.summarize import summarize_indexed
+
+        return summarize_indexed(service, source, points=NOTICE_POINTS)
+    return service.summarize(source, indexed=True, length="short")
 
 
 def notify_if_configured(

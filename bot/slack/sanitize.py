@@ -25,6 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _MD_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
+_MD_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
 
 def clean_text(text: str) -> str:
@@ -42,6 +43,7 @@ def escape_markdown(text: str) -> str:
     """:func:`escape`, then the common Markdown an LLM writes turned into Slack mrkdwn."""
     text = escape(text)
     text = _MD_HEADING.sub(lambda m: f"*{m.group(1)}*", text)
+    text = _MD_BULLET.sub(r"\1• ", text)
     return _MD_BOLD.sub(r"*\1*", text)
 
 
