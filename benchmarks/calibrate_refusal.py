@@ -15,6 +15,7 @@ With no --home, the shared corpus is indexed into a temporary BRIEFBOT_HOME firs
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -36,10 +37,12 @@ def _auc(pos: list[float], neg: list[float]) -> float:
     return wins / (len(pos) * len(neg))
 
 
-def choose_threshold(answerable: list[float], unanswerable: list[float], max_frr: float) -> tuple[float, float, float]:
+def choose_threshold(
+    answerable: list[float], unanswerable: list[float], max_frr: float
+) -> tuple[float, float, float]:
     """(threshold, refusal recall, answerable refused) maximising recall with refused ≤ max_frr."""
     values = sorted(set(answerable) | set(unanswerable))
-    cuts = [values[0] - 1e-6] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)] + [values[-1] + 1e-6]
+    cuts = [values[0] - 1e-6] + [(a + b) / 2 for a, b in itertools.pairwise(values)] + [values[-1] + 1e-6]
     scored = []
     for t in cuts:
         frr = sum(s < t for s in answerable) / len(answerable)
@@ -53,12 +56,26 @@ def choose_threshold(answerable: list[float], unanswerable: list[float], max_frr
     return (min(ties) + max(ties)) / 2, best_recall, -best_frr
 
 
+def _load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--home", type=Path, help="BRIEFBOT_HOME holding an index of the corpus.")
     parser.add_argument("--corpus", type=Path, default=SHARED / "corpus")
     parser.add_argument("--qa", type=Path, default=SHARED / "eval" / "dev_qa.jsonl")
-    parser.add_argument("--max-frr", type=float, default=0.05, help="Largest share of answerable items refused.")
+    parser.add_argument(
+        "--extra",
+        type=str,
+        default=str(REPO / "benchmarks" / "refusal_extra.jsonl"),
+        help="Extra unanswerable questions (off-topic, absent names) for choosing the weights; '' = none.",
+    )
+    parser.add_argument(
+        "--max-frr", type=float, default=0.05, help="Largest share of answerable items refused."
+    )
     parser.add_argument("--no-answers", action="store_true", help="Skip the run of the full answerer.")
     parser.add_argument("-k", type=int, default=None, help="Passages per question (default: settings.top_k).")
     args = parser.parse_args()
@@ -66,7 +83,7 @@ def main() -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
     from bot.answer import answer_question
-    from bot.evidence import DEFAULT_REFUSAL_THRESHOLD, assess_evidence, corpus_idf
+    from bot.evidence import DEFAULT_REFUSAL_THRESHOLD, WEIGHTS, assess_evidence, combine, corpus_idf
     from bot.service import Briefbot
     from core.settings import load_settings
     from indexing.pipeline import index_paths
@@ -83,53 +100,96 @@ def main() -> int:
         index_paths([args.corpus], settings, embedder=bot.embedder, store=bot.store)
         bot.refresh()
         print(f"indexed {args.corpus} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    items = [json.loads(line) for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+    dev = _load(args.qa)
+    extra = _load(Path(args.extra)) if args.extra else []
     k = args.k or settings.top_k
     rows = []
-    for item in items:
+    for item in dev + extra:
         passages = bot.retriever.search(item["question"], k=k)
         ev = assess_evidence(item["question"], passages, idf=corpus_idf(bot.retriever))
-        rows.append((item, ev))
+        rows.append((item, ev, item in extra))
 
-    print(f"{'id':<8} {'kind':<12} {'score':>6} {'dense':>6} {'lex':>6} {'ent':>6}  missing entities")
-    for item, ev in sorted(rows, key=lambda r: r[1].score):
-        missing = ", ".join(ev.missing_entities)
+    print(f"{'id':<9} {'kind':<12} {'score':>6} {'dense':>6} {'lex':>6} {'ent':>6}  missing entities")
+    for item, ev, _x in sorted(rows, key=lambda r: r[1].score):
         print(
-            f"{item['id']:<8} {item['kind']:<12} {ev.score:6.3f} {ev.dense:6.3f} {ev.lexical:6.3f} "
-            f"{ev.entities:6.3f}  {missing}"
+            f"{item['id']:<9} {item['kind']:<12} {ev.score:6.3f} {ev.dense:6.3f} {ev.lexical:6.3f} "
+            f"{ev.entities:6.3f}  {', '.join(ev.missing_entities)}"
         )
-    ans = [ev for item, ev in rows if item["kind"] != "unanswerable"]
-    una = [ev for item, ev in rows if item["kind"] == "unanswerable"]
-    print(f"\nanswerable: {len(ans)}   unanswerable: {len(una)}")
+    ans = [ev for item, ev, x in rows if item["kind"] != "unanswerable"]
+    una = [ev for item, ev, x in rows if item["kind"] == "unanswerable" and not x]
+    ext = [ev for item, ev, x in rows if x]
+    print(f"\nanswerable: {len(ans)}   unanswerable (dev): {len(una)}   unanswerable (extra): {len(ext)}")
     for name in ("score", "dense", "lexical", "entities"):
         a = [getattr(e, name) for e in ans]
         u = [getattr(e, name) for e in una]
+        x = [getattr(e, name) for e in ext]
         print(
             f"  {name:<9} answerable min {min(a):.3f} p05 {sorted(a)[max(0, len(a) // 20 - 1)]:.3f} "
-            f"median {statistics.median(a):.3f} | unanswerable max {max(u) if u else float('nan'):.3f} "
-            f"median {statistics.median(u) if u else float('nan'):.3f} | AUC {_auc(a, u):.3f}"
+            f"median {statistics.median(a):.3f} | dev unanswerable max {max(u) if u else float('nan'):.3f} "
+            f"AUC {_auc(a, u):.3f} | extra AUC {_auc(a, x):.3f}"
         )
-    threshold, recall, frr = choose_threshold([e.score for e in ans], [e.score for e in una], args.max_frr)
-    print(
-        f"\nchosen threshold {threshold:.3f}: refusal recall {recall:.2f}, answerable refused {frr:.1%} "
-        f"(default in bot/evidence.py: {DEFAULT_REFUSAL_THRESHOLD})"
-    )
 
+    # Weights: a small grid of exponents, scored on dev answerable vs all unanswerable questions.
+    grid = []
+    for wd in (0.5, 1.0, 2.0):
+        for wl in (0.5, 1.0, 2.0):
+            for we in (0.5, 1.0, 2.0):
+                w = {"dense": wd, "lexical": wl, "entities": we}
+                a = [combine(e.dense, e.lexical, e.entities, w) for e in ans]
+                u = [combine(e.dense, e.lexical, e.entities, w) for e in una + ext]
+                t, recall, frr = choose_threshold(a, u, args.max_frr)
+                accepted = [s for s in a if s >= t]
+                refused = [s for s in u if s < t]
+                margin = (min(accepted) - max(refused)) if accepted and refused else 0.0
+                neutral = abs(wd - 1) + abs(wl - 1) + abs(we - 1)
+                grid.append((recall, -frr, margin, -neutral, w, t))
+    # Best refusal recall, then fewest answerable refused; then, among weights whose margin between
+    # accepted and refused scores is within 10% of the widest, the ones closest to equal weights.
+    top = max(g[:2] for g in grid)
+    feasible = [g for g in grid if g[:2] == top]
+    widest = max(g[2] for g in feasible)
+    grid = sorted(feasible, key=lambda g: (g[2] >= 0.9 * widest, g[3], g[2]), reverse=True) + sorted(
+        [g for g in grid if g[:2] != top], key=lambda g: g[:4], reverse=True
+    )
+    print(
+        "\nweights (dense, lexical, entities)  threshold  recall (all unanswerable)  "
+        "answerable refused  margin"
+    )
+    for recall, nfrr, margin, _n, w, t in grid[:8]:
+        print(
+            f"  {w['dense']:>4} {w['lexical']:>4} {w['entities']:>4}          {t:.3f}      {recall:.2f}"
+            f"                      {-nfrr:.1%}             {margin:.3f}"
+        )
+    recall, nfrr, margin, _n, w, t = grid[0]
+    print(
+        f"chosen weights {w}, threshold {t:.3f} (in bot/evidence.py: {WEIGHTS}, {DEFAULT_REFUSAL_THRESHOLD})"
+    )
+    dev_scores = [combine(e.dense, e.lexical, e.entities, w) for e in una]
+    ext_scores = [combine(e.dense, e.lexical, e.entities, w) for e in ext]
+    ans_scores = [combine(e.dense, e.lexical, e.entities, w) for e in ans]
+    print(
+        f"  dev: refusal recall {sum(s < t for s in dev_scores)}/{len(dev_scores)}, "
+        f"answerable refused {sum(s < t for s in ans_scores)}/{len(ans_scores)}; "
+        f"extra: refused {sum(s < t for s in ext_scores)}/{len(ext_scores)}"
+    )
     if args.no_answers:
         return 0
-    # The full answerer with the default threshold: it may also refuse when no sentence fits.
-    refused_ans = refused_una = 0
-    for item, _ev in rows:
+    # The full answerer with the defaults in code: it may also refuse when no sentence fits.
+    refused_ans = refused_una = refused_ext = 0
+    for item, _ev, is_extra in rows:
         answer = answer_question(item["question"], retriever=bot.retriever, settings=settings, llm=None, k=k)
-        if item["kind"] == "unanswerable":
+        if is_extra:
+            refused_ext += answer.refused
+        elif item["kind"] == "unanswerable":
             refused_una += answer.refused
         else:
             refused_ans += answer.refused
             if answer.refused:
                 print(f"  answerable item refused: {item['id']} {item['question']}")
     print(
-        f"extractive answerer at {DEFAULT_REFUSAL_THRESHOLD}: refusal recall {refused_una}/{len(una)}, "
-        f"answerable refused {refused_ans}/{len(ans)} ({refused_ans / len(ans):.1%})"
+        f"extractive answerer with the defaults in code: dev refusal recall {refused_una}/{len(una)}, "
+        f"answerable refused {refused_ans}/{len(ans)} ({refused_ans / len(ans):.1%}), "
+        f"extra refused {refused_ext}/{len(ext)}"
     )
     if tmp is not None:
         tmp.cleanup()

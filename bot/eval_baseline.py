@@ -42,7 +42,9 @@ def baseline_documents(corpus: Path, settings: Settings) -> list[Document]:
     from indexing.prepare import prepare_file
 
     if not corpus.exists():
-        raise InputError(f"Corpus folder {corpus} does not exist.", hint="Pass --corpus PATH (or --no-baseline).")
+        raise InputError(
+            f"Corpus folder {corpus} does not exist.", hint="Pass --corpus PATH (or --no-baseline)."
+        )
     root = corpus if corpus.is_dir() else corpus.parent
     paths = walk(corpus, settings.ignore_globs) if corpus.is_dir() else [corpus]
     splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)

@@ -61,7 +61,9 @@ def load_qa(path: Path) -> list[QAItem]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise InputError(f"Cannot read QA file {path}: {exc.strerror or exc}.", hint="Check the path.") from None
+        raise InputError(
+            f"Cannot read QA file {path}: {exc.strerror or exc}.", hint="Check the path."
+        ) from None
     items: list[QAItem] = []
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
@@ -88,7 +90,9 @@ def load_qa(path: Path) -> list[QAItem]:
                 hint='Each line must be a JSON object with at least "question" (and "must_contain").',
             ) from None
     if not items:
-        raise InputError(f"{path} holds no questions.", hint="Use a JSONL file like ../shared/eval/dev_qa.jsonl.")
+        raise InputError(
+            f"{path} holds no questions.", hint="Use a JSONL file like ../shared/eval/dev_qa.jsonl."
+        )
     return items
 
 
@@ -179,7 +183,9 @@ class SystemReport:
         return {**self.metrics, "items": [vars(i) for i in self.items]}
 
 
-def score_retrieval(items: Sequence[QAItem], search: Callable[[str], list[str]], depth: int) -> list[ItemResult]:
+def score_retrieval(
+    items: Sequence[QAItem], search: Callable[[str], list[str]], depth: int
+) -> list[ItemResult]:
     """Run ``search`` (question → ranked passage texts) on every answerable item."""
     results = []
     for item in items:
@@ -197,7 +203,9 @@ def summarize_results(name: str, results: Iterable[ItemResult]) -> SystemReport:
     """Aggregate per-item results into the report's metrics."""
     rows = list(results)
     retrieval = [r for r in rows if r.scored]
-    metrics = retrieval_metrics([r.rank for r in retrieval], [r.all_found for r in retrieval if r.all_found is not None])
+    metrics = retrieval_metrics(
+        [r.rank for r in retrieval], [r.all_found for r in retrieval if r.all_found is not None]
+    )
     asked = [r for r in rows if r.refused is not None]
     unans = [r for r in asked if r.kind == UNANSWERABLE]
     ans = [r for r in asked if r.kind != UNANSWERABLE]

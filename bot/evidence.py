@@ -26,8 +26,8 @@ from core.settings import Settings
 from core.types import Passage
 
 # Calibrated defaults (benchmarks/calibrate_refusal.py; docs/ANSWERS.md).
-DEFAULT_REFUSAL_THRESHOLD = 0.30
-WEIGHTS = {"dense": 1.0, "lexical": 1.0, "entities": 1.0}
+DEFAULT_REFUSAL_THRESHOLD = 0.544
+WEIGHTS = {"dense": 2.0, "lexical": 0.5, "entities": 2.0}
 TOP_PASSAGES = 5  # passages looked at for entity coverage
 
 IdfFn = Callable[[str], float]
@@ -116,16 +116,14 @@ def assess_evidence(question: str, passages: Sequence[Passage], *, idf: IdfFn | 
     if not passages:
         return Evidence(0.0, 0.0, 0.0, 0.0, named_entities(question))
     top = list(passages[:TOP_PASSAGES])
-    local = passage_idf(top)
-    weigh = idf or local
+    weigh = idf or passage_idf(top)
     q_terms = list(dict.fromkeys(content_terms(question)))
     dense = _clamp(max(dense_similarity(p) for p in top))
     lexical = 1.0
     if q_terms:
-        # Terms no retrieved passage contains still weigh in: give them the highest weight seen.
-        # IDF among the retrieved passages: a term they all share tells the best one from none of them,
-        # a term none of them contains weighs most (calibration: AUC 0.99 vs 0.92 with corpus IDF).
-        weights = {t: local(t) for t in q_terms}
+        # Corpus IDF separates answerable from unanswerable questions better than IDF among the
+        # retrieved passages (dev set AUC 0.99 vs 0.92): there a term all of them share weighs nothing.
+        weights = {t: weigh(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
         best = 0.0
         for p in top:
@@ -144,12 +142,13 @@ def assess_evidence(question: str, passages: Sequence[Passage], *, idf: IdfFn | 
         weights = {e: max((weigh(t) for t in content_terms(e)), default=1.0) for e in entities}
         missing = [e for e in entities if not entity_found(e, forms)]
         entity_cov = 1.0 - sum(weights[e] for e in missing) / (sum(weights.values()) or 1.0)
-    floor = 0.02  # keeps the geometric mean defined; a zero signal still drags the score near 0
-    score = math.exp(
-        sum(
-            WEIGHTS[name] * math.log(max(floor, value))
-            for name, value in (("dense", dense), ("lexical", lexical), ("entities", entity_cov))
-        )
-        / sum(WEIGHTS.values())
-    )
-    return Evidence(score, dense, lexical, entity_cov, missing)
+    return Evidence(combine(dense, lexical, entity_cov), dense, lexical, entity_cov, missing)
+
+
+def combine(dense: float, lexical: float, entities: float, weights: dict[str, float] | None = None) -> float:
+    """The weighted geometric mean of the three signals (one absent signal pulls the score down)."""
+    w = weights or WEIGHTS
+    floor = 0.02  # keeps the logarithm defined; a zero signal still drags the score near 0
+    values = {"dense": dense, "lexical": lexical, "entities": entities}
+    total = sum(w.values()) or 1.0
+    return math.exp(sum(w[name] * math.log(max(floor, v)) for name, v in values.items()) / total)

@@ -96,7 +96,8 @@ def make_filters(
     before_d = parse_date_bound(before, end=True, name="before") if isinstance(before, str) else before
     if after_d and before_d and after_d > before_d:
         raise InputError(
-            f"The date range is empty: after {after_d.isoformat()} is later than before {before_d.isoformat()}.",
+            f"The date range is empty: after {after_d.isoformat()} "
+            f"is later than before {before_d.isoformat()}.",
             hint="Swap or widen the after/before dates.",
         )
     return SearchFilters(

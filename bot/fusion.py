@@ -28,9 +28,7 @@ class Candidate:
 
 def exact_ranks(scores: Mapping[str, float | None], *, positive_only: bool = False) -> dict[str, int]:
     """1-based ranks by descending score; ids without a score (or ≤ 0 with ``positive_only``) get none."""
-    usable = [
-        (cid, s) for cid, s in scores.items() if s is not None and (not positive_only or s > 0.0)
-    ]
+    usable = [(cid, s) for cid, s in scores.items() if s is not None and (not positive_only or s > 0.0)]
     usable.sort(key=lambda item: (-item[1], item[0]))
     return {cid: rank for rank, (cid, _) in enumerate(usable, start=1)}
 

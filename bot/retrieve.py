@@ -55,7 +55,9 @@ def clean_query(query: str, *, max_chars: int) -> str:
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in query or "")
     text = " ".join(text.split())
     if not text:
-        raise InputError("The question is empty.", hint='Ask something, e.g. "Which sectors did the MIVD name?"')
+        raise InputError(
+            "The question is empty.", hint='Ask something, e.g. "Which sectors did the MIVD name?"'
+        )
     if len(text) > max_chars:
         raise InputError(
             f"The question is {len(text)} characters long; the limit is {max_chars}.",
@@ -210,7 +212,7 @@ class Retriever:
     ) -> tuple[dict[str, Passage], dict[str, Candidate]]:
         with self.store.guard():
             result = self.store.collection.query(
-                query_embeddings=[vector],
+                query_embeddings=[vector],  # type: ignore[arg-type]
                 n_results=max(1, n),
                 where=where_from_filters(filters),
                 include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
@@ -247,7 +249,9 @@ class Retriever:
                 enorm = math.sqrt(float(sum(b * b for b in emb))) or 1.0
                 sim = dot / (qnorm * enorm)
             cands[rid].dense = sim
-            out[rid] = record_to_passage(rid, docs[i] if i < len(docs) else "", metas[i] if i < len(metas) else {})
+            out[rid] = record_to_passage(
+                rid, docs[i] if i < len(docs) else "", metas[i] if i < len(metas) else {}
+            )
         return out
 
     def _rerank(self, query: str, kept: list[Candidate], passages: dict[str, Passage]) -> list[Candidate]:

@@ -43,6 +43,8 @@ SAFETY = 1.2
 MESSAGE_OVERHEAD = 8
 MIN_PART_TOKENS = 160
 MAX_ROUNDS = 8
+MAX_IDS_PER_POINT = 6
+"""Ids a point keeps (the first ones); more cannot be checked by a reader and would swamp the prompts."""
 
 CountFn = Callable[[str], int]
 ProgressFn = Callable[[int, int], None]
@@ -181,11 +183,11 @@ class MapReduce:
         out: list[Point] = []
         for p in points:
             bad = [i for i in p.ids if i not in allowed]
-            for i in bad:
-                self.removed.append(
-                    RemovedCitation(f"[c{i}]", f"{step}: cites a sentence it was not given", p.text)
-                )
-            p.ids = [i for i in p.ids if i in allowed]
+            if bad:
+                marker = "".join(f"[c{i}]" for i in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+                what = "sentences" if len(bad) > 1 else "a sentence"
+                self.removed.append(RemovedCitation(marker, f"{step}: cites {what} it was not given", p.text))
+            p.ids = [i for i in p.ids if i in allowed][:MAX_IDS_PER_POINT]
             if p.ids:
                 out.append(p)
             elif not bad:
@@ -304,7 +306,8 @@ class MapReduce:
             merged: list[Point] = []
             for group in groups:
                 allowed = {i for p in group for i in p.ids}
-                count = max(self.target.points, len(group) // 2) if len(groups) > 1 else self.target.points
+                # Several groups: each must shrink (at most half), so the rounds converge.
+                count = min(self.target.points, max(1, len(group) // 2)) if len(groups) > 1 else self.target.points
                 messages = self._messages(
                     "summary_reduce",
                     title=self.title,

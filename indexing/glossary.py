@@ -28,7 +28,8 @@ europees=european|europese=european|oekraine=ukraine|oekraiens=ukrainian|oekraie
 japan=japan|japans=japanese|japanse=japanese|brits=british|britse=british|westers=western|westerse=western
 aanval=attack|aanvallen=attacks|aanvaller=attacker|cyberaanval=cyberattack|hacker=hacker|hackers=hackers
 gehackt=hacked|hacken=hack|inbraak=intrusion breach|datalek=data breach leak|lek=leak|gelekt=leaked
-gelekte=leaked|kwetsbaarheid=vulnerability flaw|kwetsbaarheden=vulnerabilities|beveiligingslek=vulnerability flaw
+gelekte=leaked|kwetsbaarheid=vulnerability flaw|kwetsbaarheden=vulnerabilities
+beveiligingslek=vulnerability flaw
 zwakte=weakness|fout=flaw bug|spionage=espionage|cyberspionage=cyber espionage|spion=spy|spioneren=spy
 inlichtingen=intelligence|inlichtingendienst=intelligence service|geheime=secret|geheim=secret
 veiligheidsdienst=security service|militaire=military|militair=military|leger=army military
@@ -62,7 +63,8 @@ lithografie=lithography|apparatuur=equipment|machine=machine|machines=machines|t
 technologieen=technologies|sector=sector|sectoren=sectors|industrie=industry|luchtvaart=aviation aerospace
 ruimtevaart=aerospace space|maritiem=maritime|maritieme=maritime|scheepvaart=shipping maritime
 haven=port|havens=ports|kraan=crane|kranen=cranes|schip=ship|schepen=ships|defensie=defense military
-defensiebedrijf=defense contractor|defensie-industrie=defense industry|energie=energy|elektriciteit=electricity
+defensiebedrijf=defense contractor|defensie-industrie=defense industry|energie=energy
+elektriciteit=electricity
 water=water|nucleair=nuclear|nucleaire=nuclear|kerncentrale=nuclear plant|infrastructuur=infrastructure
 vitale=critical|kritieke=critical|kritiek=critical|ernstig=serious severe|ernstige=serious severe
 risico=risk|risico's=risks|beveiliging=security|cyberveiligheid=cybersecurity|veiligheid=security safety
@@ -131,7 +133,8 @@ nutzte=used|genutzt=used|benutzt=used|verwendet=used|verwenden=use|stehlen=steal
 stahl=stole|eingedrungen=penetrated intruded|eindringen=penetrate|infiltriert=infiltrated
 zugeschrieben=attributed|zuschreibung=attribution|verantwortlich=responsible|verbunden=linked connected
 verknupft=linked|hinter=behind|ziel=target goal|ziele=targets|zielt=targets|angegriffen=attacked
-opfer=victim victims|betroffen=affected|betroffene=affected|offengelegt=exposed disclosed|erfolgreich=successful
+opfer=victim victims|betroffen=affected|betroffene=affected|offengelegt=exposed disclosed
+erfolgreich=successful
 funktionierte=worked|gescheitert=failed|grund=reason|ursache=cause|methode=method|methoden=methods
 technik=technique|techniken=techniques|taktik=tactic|taktiken=tactics|mittel=means
 erlangen=obtain|beschaffen=obtain acquire|ubernahme=acquisition|ubernahmen=acquisitions

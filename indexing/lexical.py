@@ -23,18 +23,116 @@ from indexing.glossary import GLOSSARY
 # "us" (the United States) and "it" (IT) carry meaning in this corpus.
 STOP_EN = (frozenset(STOPWORDS_EN_PLUS) - {"us", "it"}) | {"many", "much", "whose", "also", "would", "could"}
 STOP_NL = frozenset(STOPWORDS_DUTCH) | {"welke", "welk", "hoeveel", "waarom", "wanneer", "volgens", "werden"}
-STOP_DE = frozenset(STOPWORDS_GERMAN) | {"welche", "welcher", "welches", "welchen", "welchem", "laut", "wurde"}
+STOP_DE = frozenset(STOPWORDS_GERMAN) | {
+    "welche",
+    "welcher",
+    "welches",
+    "welchen",
+    "welchem",
+    "laut",
+    "wurde",
+}
 
 # Function words that are frequent in one language and rare in the others.
 _MARKERS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        ["the", "which", "what", "who", "how", "did", "does", "is", "are", "was", "were", "of", "and", "to", "in", "with", "from", "by", "for", "that", "this"]
+        [
+            "the",
+            "which",
+            "what",
+            "who",
+            "how",
+            "did",
+            "does",
+            "is",
+            "are",
+            "was",
+            "were",
+            "of",
+            "and",
+            "to",
+            "in",
+            "with",
+            "from",
+            "by",
+            "for",
+            "that",
+            "this",
+        ]
     ),
     "nl": frozenset(
-        ["de", "het", "een", "welke", "welk", "wat", "wie", "hoe", "hoeveel", "waarom", "wanneer", "zijn", "werd", "werden", "van", "voor", "door", "naar", "niet", "ook", "volgens", "en", "heeft", "hebben", "bij", "aan", "op", "uit", "dat", "zich", "zou"]
+        [
+            "de",
+            "het",
+            "een",
+            "welke",
+            "welk",
+            "wat",
+            "wie",
+            "hoe",
+            "hoeveel",
+            "waarom",
+            "wanneer",
+            "zijn",
+            "werd",
+            "werden",
+            "van",
+            "voor",
+            "door",
+            "naar",
+            "niet",
+            "ook",
+            "volgens",
+            "en",
+            "heeft",
+            "hebben",
+            "bij",
+            "aan",
+            "op",
+            "uit",
+            "dat",
+            "zich",
+            "zou",
+        ]
     ),
     "de": frozenset(
-        ["der", "die", "das", "den", "dem", "des", "ein", "eine", "einer", "welche", "welcher", "welches", "welchen", "wer", "wie", "warum", "wann", "ist", "sind", "wurde", "wurden", "und", "nicht", "auch", "laut", "von", "mit", "fur", "zu", "bei", "hat", "haben", "sich", "aus", "uber"]
+        [
+            "der",
+            "die",
+            "das",
+            "den",
+            "dem",
+            "des",
+            "ein",
+            "eine",
+            "einer",
+            "welche",
+            "welcher",
+            "welches",
+            "welchen",
+            "wer",
+            "wie",
+            "warum",
+            "wann",
+            "ist",
+            "sind",
+            "wurde",
+            "wurden",
+            "und",
+            "nicht",
+            "auch",
+            "laut",
+            "von",
+            "mit",
+            "fur",
+            "zu",
+            "bei",
+            "hat",
+            "haben",
+            "sich",
+            "aus",
+            "uber",
+        ]
     ),
 }
 

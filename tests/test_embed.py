@@ -51,7 +51,9 @@ def test_a_model_folder_given_by_path_is_read_from_its_config(tmp_path: Path) ->
     (folder / "1_Pooling").mkdir(parents=True)
     (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 128}))
     (folder / "modules.json").write_text(
-        json.dumps([{"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}])
+        json.dumps(
+            [{"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+        )
     )
     (folder / "1_Pooling" / "config.json").write_text(
         json.dumps({"word_embedding_dimension": 256, "pooling_mode_mean_tokens": True})

@@ -26,7 +26,7 @@ def test_all_inline_filters_are_stripped_and_parsed() -> None:
 
 
 def test_quoted_values_may_contain_spaces() -> None:
-    text, filters = parse_inline_filters('What did publisher:"Army Recognition" report? source:\'a b.txt\'')
+    text, filters = parse_inline_filters("What did publisher:\"Army Recognition\" report? source:'a b.txt'")
     assert text == "What did report?"
     assert filters.publisher == "Army Recognition"
     assert filters.source == "a b.txt"

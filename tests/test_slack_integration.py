@@ -62,8 +62,11 @@ def api() -> Iterator[SlackApiStandIn]:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory, api: SlackApiStandIn) -> Settings:
     return load_settings(
-        home=tmp_path_factory.mktemp("home"), slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api.url, slack_notify_channel="C0NEWS",
+        home=tmp_path_factory.mktemp("home"),
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api.url,
+        slack_notify_channel="C0NEWS",
     )
 
 
@@ -77,9 +80,29 @@ def indexed(settings: Settings, corpus: Path) -> Any:
     return service, report
 
 
+class Recording:
+    """The real service, with the history each question was asked with recorded."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.histories: list[list[tuple[str, str]]] = []
+
+    def ask(self, question: str, **kwargs: Any) -> Any:
+        self.histories.append(list(kwargs.get("history", ())))
+        return self.inner.ask(question, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 @pytest.fixture(scope="module")
-def bot(settings: Settings, indexed: Any) -> Iterator[SlackBot]:
-    made = create_bot(settings, indexed[0], http=True)
+def recording(indexed: Any) -> Recording:
+    return Recording(indexed[0])
+
+
+@pytest.fixture(scope="module")
+def bot(settings: Settings, recording: Recording) -> Iterator[SlackBot]:
+    made = create_bot(settings, recording, http=True)
     yield made
     made.close()
 
@@ -102,7 +125,7 @@ def nth_answer(api: SlackApiStandIn, channel: str, n: int = 1) -> dict[str, Any]
 
 
 def test_real_service_answers_a_mention_with_cited_sources_and_a_follow_up_uses_the_thread(
-    api: SlackApiStandIn, url: str, bot: SlackBot
+    api: SlackApiStandIn, url: str, bot: SlackBot, recording: Recording
 ) -> None:
     question = "How many routers and cameras are in the Tidewater botnet?"
     root = api.add_message("C0REAL", f"<@{BOT_USER_ID}> {question}")
@@ -118,6 +141,8 @@ def test_real_service_answers_a_mention_with_cited_sources_and_a_follow_up_uses_
     reply = api.add_message("C0REAL", followup, thread_ts=root)
     deliver(url, message(followup, channel="C0REAL", ts=reply, thread_ts=root))
     second = json.dumps(nth_answer(api, "C0REAL", 2), ensure_ascii=False)
+    earlier_answer = first["text"]  # the fallback text is the answer itself
+    assert recording.histories[-1] == [(question, earlier_answer)]
     assert "defence contractors" in second or "ministries of foreign affairs" in second
 
 
@@ -128,20 +153,24 @@ def test_document_text_cannot_ping_or_disguise_a_link_through_the_real_answer_pa
     ts = api.add_message("D0REAL", question)
     deliver(url, message(question, channel="D0REAL", ts=ts, channel_type="im"))
     assert bot.ctx.workers.wait_idle(120)
-    payloads = [json.dumps(c.args, ensure_ascii=False) for c in api.calls if c.args.get("channel") == "D0REAL"]
+    payloads = [
+        json.dumps(c.args, ensure_ascii=False) for c in api.calls if c.args.get("channel") == "D0REAL"
+    ]
     assert payloads
     for text in payloads:
         assert "<!channel>" not in text
         assert "<http://evil.example|cisa.gov>" not in text
-    # The sentence did reach Slack, as inert text that shows the link for what it is.
-    assert any("&lt;http://evil.example|cisa.gov&gt;" in text for text in payloads)
+    # The sentence did reach Slack, as inert text (the loader already unwrapped the link markup).
+    assert any("&lt;!channel&gt; read http://evil.example" in text for text in payloads)
 
 
 def test_summarize_command_summarizes_an_indexed_report_by_file_name(
     api: SlackApiStandIn, url: str, bot: SlackBot
 ) -> None:
     form = command_form(
-        "/summarize", "sample-2024-09-joint-advisory-tidewater-router-botnet.md", response_url=api.response_url("s")
+        "/summarize",
+        "sample-2024-09-joint-advisory-tidewater-router-botnet.md",
+        response_url=api.response_url("s"),
     )
     assert post(url, form, signed_headers(form, content_type="application/x-www-form-urlencoded"))[0] == 200
     (reply,) = api.wait_for("response_url:s", timeout=120)

@@ -106,3 +106,41 @@ def test_socket_mode_slash_command_acks_with_payload_then_answers_via_response_u
     assert bot.ctx.workers.wait_idle(30)
     assert reply.args["response_type"] == "in_channel"
     assert service.asked == [("Which sectors were targeted?", [])]
+
+
+def test_run_socket_mode_connects_with_the_app_token_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    import threading
+
+    from bot.slack.runner import run_socket_mode
+
+    service = FakeService()
+    with SlackApiStandIn() as api, SocketModeStandIn(api) as socket:
+        settings = load_settings(
+            home=tmp_path / "home",
+            slack_bot_token=BOT_TOKEN,
+            slack_app_token=APP_TOKEN,
+            slack_api_url=api.url,
+        )
+        stop = threading.Event()
+        runner = threading.Thread(target=run_socket_mode, args=(settings, service), kwargs={"stop": stop})
+        runner.start()
+        try:
+            socket.wait_connected()
+            ts = api.add_message("D0DM", "What is Volt Typhoon?")
+            event = {
+                "type": "message",
+                "user": "U0ALICE",
+                "text": "What is Volt Typhoon?",
+                "ts": ts,
+                "channel": "D0DM",
+                "channel_type": "im",
+                "event_ts": ts,
+            }
+            socket.wait_ack(socket.send(event_body(event)))
+            api.wait_for("chat.update")
+        finally:
+            stop.set()
+            runner.join(30)
+        assert not runner.is_alive()
+        assert service.asked == [("What is Volt Typhoon?", [])]
+        assert api.calls_to("apps.connections.open")[0].token == APP_TOKEN

@@ -65,7 +65,9 @@ def test_document_is_header_then_text_and_metadata_is_flat() -> None:
     meta = doc.metadata
     assert doc.page_content[meta["text_start"] :] == "The actor used Jaguar Tooth."
     assert meta["chunk_id"] == doc.id and str(doc.id).startswith("apt28-abc:")
-    assert meta["publisher_lc"] == "cisa" and meta["published_ts"] == (date(2023, 4, 18) - date(1970, 1, 1)).days
+    assert (
+        meta["publisher_lc"] == "cisa" and meta["published_ts"] == (date(2023, 4, 18) - date(1970, 1, 1)).days
+    )
     assert meta["page"] == "iv" and meta["chunk_index"] == 0
     assert all(isinstance(v, str | int | float | bool) for v in meta.values())
 

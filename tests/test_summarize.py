@@ -21,7 +21,16 @@ from core.textmatch import contains
 from core.types import DocumentMeta, LoadedDocument, Page
 from indexing.embed import Embedder
 
-TOPICS = ["ransomware", "espionage", "phishing", "botnet", "sanctions", "satellites", "elections", "pipelines"]
+TOPICS = [
+    "ransomware",
+    "espionage",
+    "phishing",
+    "botnet",
+    "sanctions",
+    "satellites",
+    "elections",
+    "pipelines",
+]
 
 
 def make_doc(pages: list[str], *, paged: bool = True, title: str = "Test report") -> LoadedDocument:
@@ -134,7 +143,8 @@ def test_selector_memory_is_bounded_and_covers_the_whole_stream() -> None:
     n_units = 64_000
     for start in range(0, n_units, 64):
         batch = [
-            Unit(i, f"sentence {i}", str(i // 20 + 1), i // 20 + 1, "", i // 20) for i in range(start, start + 64)
+            Unit(i, f"sentence {i}", str(i // 20 + 1), i // 20 + 1, "", i // 20)
+            for i in range(start, start + 64)
         ]
         selector.add(batch, (common + 0.3 * rng.normal(size=(64, 32))).astype(np.float32))
         peak = max(peak, selector.candidates)
@@ -176,7 +186,11 @@ def test_extractive_summary_cites_every_point_with_its_page_and_a_verbatim_quote
     doc = make_doc(pages)
     seen: list[tuple[int, int]] = []
     summary = summarize_document(
-        doc, settings=settings, embedder=fake_embedder, target=target_for("short"), progress=lambda d, t: seen.append((d, t))
+        doc,
+        settings=settings,
+        embedder=fake_embedder,
+        target=target_for("short"),
+        progress=lambda d, t: seen.append((d, t)),
     )
     assert summary.method == "extractive"
     assert 1 <= len(summary.points) <= 4
@@ -193,7 +207,9 @@ def test_extractive_summary_cites_every_point_with_its_page_and_a_verbatim_quote
 
 
 def test_unpaged_documents_cite_section_headings(settings: Settings, fake_embedder: Embedder) -> None:
-    text = "\n\n".join(f"## {t.title()}\n\n" + " ".join(topic_sentence(t, i) for i in range(3)) for t in TOPICS[:4])
+    text = "\n\n".join(
+        f"## {t.title()}\n\n" + " ".join(topic_sentence(t, i) for i in range(3)) for t in TOPICS[:4]
+    )
     doc = make_doc([text], paged=False)
     summary = summarize_document(doc, settings=settings, embedder=fake_embedder, target=target_for("medium"))
     assert summary.points
@@ -212,7 +228,9 @@ def test_words_option_bounds_the_summary_length(settings: Settings, fake_embedde
     assert summary.words <= 55
 
 
-def test_a_text_of_short_lines_still_gets_a_summary_with_a_note(settings: Settings, fake_embedder: Embedder) -> None:
+def test_a_text_of_short_lines_still_gets_a_summary_with_a_note(
+    settings: Settings, fake_embedder: Embedder
+) -> None:
     doc = make_doc(["Patch now\nRotate keys\nCheck the VPN logs"], paged=False)
     summary = summarize_document(doc, settings=settings, embedder=fake_embedder, target=target_for("short"))
     assert summary.points
@@ -251,7 +269,9 @@ def test_json_has_the_documented_shape() -> None:
     assert set(data) >= {"title", "source", "publisher", "published", "method", "words", "summary", "points"}
     assert data["points"][0] == {
         "text": "China targeted the semiconductor sector.",
-        "citations": [{"page": "12", "section": "", "quote": "Chinese intelligence targeted the semiconductor sector"}],
+        "citations": [
+            {"page": "12", "section": "", "quote": "Chinese intelligence targeted the semiconductor sector"}
+        ],
     }
     assert data["words"] == 5
     assert data["removed"][0]["marker"] == "[c99]"

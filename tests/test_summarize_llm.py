@@ -30,7 +30,9 @@ class Recorder(BaseCallbackHandler):
     def __init__(self) -> None:
         self.prompts: list[list[BaseMessage]] = []
 
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kw: Any) -> None:
+    def on_chat_model_start(
+        self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kw: Any
+    ) -> None:
         self.prompts.append(messages[0])
 
     def of(self, step: str) -> list[list[BaseMessage]]:
@@ -80,7 +82,9 @@ def test_parse_points_reads_bullets_numbers_and_id_lists() -> None:
     ]
 
 
-def test_map_reduce_keeps_citations_through_the_reduce_step(llm_settings: Settings, embedder: Embedder) -> None:
+def test_map_reduce_keeps_citations_through_the_reduce_step(
+    llm_settings: Settings, embedder: Embedder
+) -> None:
     doc = sector_doc(12)
     units = {u.index + 1: u for u in iter_units(doc.pages, title=doc.meta.title)}
     _, probe = run(doc, llm_settings, embedder, ["nothing to report"])
@@ -139,7 +143,8 @@ def test_fabricated_quotes_and_unknown_ids_are_dropped_and_numbers_flagged(
             "- An unsupported claim about ransomware gangs. [c4242]",
         ]
     )
-    summary, _ = run(doc, llm_settings, embedder, ["- x [c1]", final], target=Target(points=4, words=200))
+    notes = f"- Hackers targeted the semiconductor sector and firms lost design files. [c{first}][c{losses}]"
+    summary, _ = run(doc, llm_settings, embedder, [notes, final], target=Target(points=4, words=200))
 
     texts = [p.text for p in summary.points]
     assert len(texts) == 2

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: one-line errors and a non-zero exit code, never a traceback."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)
     except BriefbotError as exc:
         if debug:
             raise
@@ -97,4 +97,4 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.echo(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         return 1
-    return 0
+    return result if isinstance(result, int) else 0  # click returns typer.Exit codes here

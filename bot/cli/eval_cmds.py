@@ -70,7 +70,9 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
         ctx: typer.Context,
-        qa_file: Annotated[Path, typer.Argument(help="QA JSONL file (format of ../shared/eval/dev_qa.jsonl).")],
+        qa_file: Annotated[
+            Path, typer.Argument(help="QA JSONL file (format of ../shared/eval/dev_qa.jsonl).")
+        ],
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
         k: Annotated[
             int | None, typer.Option("-k", "--k", min=1, max=100, help="Passages per answer (default top_k).")
@@ -78,7 +80,9 @@ def register(app: typer.Typer) -> None:
         corpus: Annotated[
             Path | None, typer.Option("--corpus", help="Corpus the baseline indexes (default corpus_dir).")
         ] = None,
-        no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Skip the LangChain baseline.")] = False,
+        no_baseline: Annotated[
+            bool, typer.Option("--no-baseline", help="Skip the LangChain baseline.")
+        ] = False,
     ) -> None:
         """Score retrieval (hit@k, MRR), refusals, citation support and latency on a QA file.
 

@@ -92,7 +92,13 @@ def watch_cmd(
     settings = _common.ctx_obj(ctx).settings
     targets = _paths(paths, settings.corpus_dir)
     typer.echo(f"watching {', '.join(map(str, targets))} (Ctrl-C to stop)", err=True)
-    watch(targets, settings, on_report=lambda r: print_report(r, as_json=as_json), debounce=debounce)
+    watch(
+        targets,
+        settings,
+        on_report=lambda r: print_report(r, as_json=as_json),
+        on_error=lambda e: typer.echo(f"error: {e} (will retry on the next change)", err=True),
+        debounce=debounce,
+    )
     typer.echo("stopped", err=True)
 
 
@@ -144,9 +150,9 @@ def _batch(service: Briefbot, file: Path, k: int, base: SearchFilters) -> None:
             out: dict[str, Any]
             try:
                 item = json.loads(line)
+                ident = item.get("id") if isinstance(item, dict) else None
                 if not isinstance(item, dict) or not isinstance(item.get("question"), str):
                     raise InputError('expected an object with a "question" string')
-                ident = item.get("id")
                 query, filters = _filters(item["question"])
                 results = run_search(service, query, k, base.merged(filters))
                 out = {"id": ident, "results": [p.to_json() for p in results]}

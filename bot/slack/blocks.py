@@ -9,6 +9,7 @@ a plain ``text`` fallback.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -136,10 +137,8 @@ def format_when(value: object) -> str:
     if value is None or value == "":
         return "never"
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else value
-        except ValueError:
-            pass
     if isinstance(value, int | float):
         value = datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, datetime):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -63,8 +66,15 @@ class WorkerPool:
     ``max_pending`` wait, beyond which :meth:`submit` says no.
     """
 
-    def __init__(self, workers: int, *, max_pending: int = 500, logger: logging.Logger | None = None) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="briefbot-slack")
+    def __init__(
+        self, workers: int, *, max_pending: int = 500, logger: logging.Logger | None = None, nice: int = 10
+    ) -> None:
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix="briefbot-slack",
+            initializer=_lower_priority,
+            initargs=(nice,),
+        )
         self._max_pending = max_pending
         self._pending = 0
         self._cond = threading.Condition()
@@ -109,6 +119,18 @@ class WorkerPool:
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop taking jobs; with ``wait``, finish the queued ones."""
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _lower_priority(nice: int) -> None:
+    """Run answer work at a lower CPU priority than acknowledgements (Linux: per thread).
+
+    On a busy machine the kernel then prefers the threads that acknowledge Slack,
+    which must answer within 3 s, over retrieval and model inference, which may take
+    longer. Threads the worker starts (e.g. torch's) inherit the priority.
+    """
+    if nice and hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 @dataclass

@@ -93,6 +93,7 @@ def answer_in_thread(ctx: SlackContext, q: ThreadQuestion) -> None:
             notice_in_thread(ctx, q.channel, q.thread_ts, HELP_TEXT)
             return
         history = thread_history(ctx, q) if q.is_followup else []
+        ctx.threads.mark(q.channel, q.thread_ts)  # replies from now on are follow-ups
         placeholder = post(
             ctx,
             q.channel,
@@ -114,7 +115,6 @@ def answer_in_thread(ctx: SlackContext, q: ThreadQuestion) -> None:
             placeholder_ts=placeholder,
             metadata=answer_metadata(question, answer_id),
         )
-        ctx.threads.mark(q.channel, q.thread_ts)
         ctx.logger.info(
             "answered event %s in %s (%s, %d turns of history, %.2fs)",
             q.event_id,

@@ -70,7 +70,9 @@ def chroma_server(path: Path, *, startup_timeout: float = 60.0) -> Iterator[Chro
             if process.poll() is not None:
                 raise RuntimeError(f"chroma run exited with {process.returncode}; see {log.name}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"chroma run did not answer within {startup_timeout:.0f} s; see {log.name}")
+                raise RuntimeError(
+                    f"chroma run did not answer within {startup_timeout:.0f} s; see {log.name}"
+                )
             time.sleep(0.2)
         yield server
     finally:

@@ -76,11 +76,19 @@ def small_corpus(folder: Path) -> Path:
     """Three short reports, a README and a SOURCES.md (the last two are not documents)."""
     write_article(folder, "apt28.md", title="APT28 routers", publisher="CISA", body=sentences("APT28", 40))
     write_article(
-        folder, "kimsuky.md", title="Kimsuky phishing", publisher="NCSC", published="2023-01-05",
+        folder,
+        "kimsuky.md",
+        title="Kimsuky phishing",
+        publisher="NCSC",
+        published="2023-01-05",
         body=sentences("Kimsuky", 12),
     )
     write_article(
-        folder / "sub", "volt.md", title="Volt Typhoon", publisher="CISA", published="2024-02-07",
+        folder / "sub",
+        "volt.md",
+        title="Volt Typhoon",
+        publisher="CISA",
+        published="2024-02-07",
         body=sentences("Volt Typhoon", 6),
     )
     (folder / "README.md").write_text("# Not a document\n\nThis folder holds reports.\n")
