@@ -123,13 +123,14 @@ def main() -> int:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        log_path = Path(home) / "bot.log"  # a file, not a pipe: a full pipe would block the bot's logging
+        log_file = log_path.open("w")
         bot = subprocess.Popen(
             [*briefbot, "slack", "--http", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}/slack/events"
@@ -141,7 +142,7 @@ def main() -> int:
                 except OSError:
                     if bot.poll() is not None or time.monotonic() > deadline:
                         raise SystemExit(  # noqa: B904 - the OSError is just "not up yet"
-                            "the bot did not start: " + (bot.stderr.read() if bot.stderr else "")
+                            "the bot did not start: " + log_path.read_text()
                         )
                     time.sleep(0.2)
 
@@ -210,6 +211,8 @@ def main() -> int:
                 bot.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 bot.kill()
+            log_file.close()
+        log_text = log_path.read_text() if log_path.exists() else ""
 
         failures = [c for c in api.calls if ":failed" in c.method]
         exactly_once = len(counts) == n and all(v == 1 for v in counts.values())
@@ -240,6 +243,8 @@ def main() -> int:
         )
         print(f"  bot peak RSS       {rss:.0f} MB")
         print(f"  Web API errors     {len(failures)}")
+        leaked = log_text.count(BOT_TOKEN) + log_text.count(BOT_TOKEN.split("-", 1)[1])
+        print(f"  bot log            {len(log_text.splitlines())} lines, tokens in it: {leaked}")
         return 0 if exactly_once and p99 < ACK_P99_TARGET_MS and statuses.count(200) == n else 1
 
 

@@ -27,6 +27,7 @@ from core.settings import Settings
 from core.types import Passage, SearchFilters
 
 EXTRACTIVE = "extractive"
+SENTENCE_EMBEDDINGS = False
 
 
 class SearchesPassages(Protocol):
@@ -65,8 +66,14 @@ def clean_question(question: str, settings: Settings) -> str:
     return text
 
 
-def _encoder_of(retriever: object) -> Encoder | None:
-    """The embedding model behind the retriever, for scoring the top sentences (when reachable)."""
+def _encoder_of(retriever: object, settings: Settings) -> Encoder | None:
+    """The embedding model behind the retriever, for re-scoring the top sentences, when enabled.
+
+    Off by default: one batched encode of the question and eight sentences cost more than the
+    whole rest of `ask` on 2 CPU cores and did not improve the dev set (docs/ANSWERS.md).
+    """
+    if not SENTENCE_EMBEDDINGS:
+        return None
     store = getattr(retriever, "store", None)
     embedder = getattr(store, "embedder", None) or getattr(retriever, "embedder", None)
     fn = getattr(embedder, "embed_documents", None)
@@ -191,7 +198,7 @@ def answer_question(
             )
         answer = _refusal(base, passages, f"llm:{model_label(llm, settings)}" if llm else EXTRACTIVE, notes)
     else:
-        encoder = _encoder_of(retriever)
+        encoder = _encoder_of(retriever, settings)
 
         def fallback(note: str) -> Answer:
             return extractive_answer(

@@ -22,19 +22,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.evidence import IdfFn, passage_idf
-from bot.sentences import content_terms, named_entities, split_sentences, terms
-from bot.verify import MARKER
+from bot.sentences import content_terms, named_entities, numbers, split_sentences, strip_notes
 from core.types import Passage
 
 EXTRACTIVE_PREFIX = "From the indexed reports (extracted):"
 MAX_SENTENCES = 4
 MAX_PER_PASSAGE = 2
+PASSAGE_BM25 = 1.0  # weight of a passage's own BM25 score when picking the passage to answer from
+SECOND_PASSAGE_RELATIVE = 0.7  # a second source must be nearly as strong as the first...
+SECOND_PASSAGE_GAIN = 0.25  # ...and cover this share of the question's weighted terms the first lacks
 MIN_RELATIVE = 0.6  # a sentence must score at least this share of the best one
 MIN_LEXICAL = 0.12  # ...and share this much of the question's weighted terms
 DENSE_CANDIDATES = 8
 MAX_SENTENCE_CHARS = 600
 _PRONOUN_START = re.compile(r"^(?:it|its|they|their|this|these|that|those|he|she|his|her|the group)\b", re.I)
-_NOISE = re.compile(r"^\s*(?:#|\||!\[|\[\^)")
+_NUMBER_QUESTION = re.compile(
+    r"\b(?:how (?:many|much|long|old|large|big|often)|what (?:share|percentage|percent|proportion|year|"
+    r"date|month|amount|number)|when|which year|in what year)\b",
+    re.IGNORECASE,
+)
+_NAME_QUESTION = re.compile(
+    r"\b(?:who|whom|which|what (?:group|company|unit|contractor|agency|organi[sz]ation|country|university|"
+    r"actor|service|malware|tool|machine|equipment|firm|vendor|name))\b",
+    re.IGNORECASE,
+)
+_NOISE = re.compile(r"^\s*(?:#|\||!\[|\[\^|Retrieved\b)|https?://|www\.\w", re.IGNORECASE)
 
 Encoder = Callable[[list[str]], list[list[float]]]
 
@@ -48,27 +60,32 @@ class Candidate:
     text: str
     terms: frozenset[str]
     lexical: float = 0.0
+    window: float = 0.0  # lexical share of this sentence together with the one before it
     score: float = 0.0
 
 
 def _clean(text: str) -> str:
     # Drop the document's own footnote markers ("[12]"): in an answer they would read as our citations.
-    text = MARKER.sub("", text)
+    text = strip_notes(text)
     text = re.sub(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+", "", text)
     return " ".join(text.split())
 
 
-def _candidates(passages: Sequence[Passage]) -> list[Candidate]:
+def _candidates(passages: Sequence[Passage]) -> tuple[list[Candidate], dict[tuple[int, int], frozenset[str]]]:
+    """Usable sentences, and the terms of every sentence by (passage, index) for context windows."""
     out: list[Candidate] = []
+    all_terms: dict[tuple[int, int], frozenset[str]] = {}
     for i, p in enumerate(passages):
-        for s in split_sentences(MARKER.sub("", p.text)):
-            if _NOISE.match(s.text):
-                continue
+        for s in split_sentences(strip_notes(p.text)):
             text = _clean(s.text)
-            if len(text) < 25 or len(text) > MAX_SENTENCE_CHARS or len(text.split()) < 4:
+            all_terms[(i, s.index)] = frozenset(content_terms(text))
+            if _NOISE.search(s.text) or len(text) < 25 or len(text) > MAX_SENTENCE_CHARS:
                 continue
-            out.append(Candidate(i, s.index, text, frozenset(content_terms(text))))
-    return out
+            # Verification re-splits the answer: keep only text that reads as exactly one sentence.
+            if len(text.split()) < 4 or len(split_sentences(text)) != 1:
+                continue
+            out.append(Candidate(i, s.index, text, all_terms[(i, s.index)]))
+    return out, all_terms
 
 
 def _bigrams(seq: Sequence[str]) -> set[tuple[str, str]]:
@@ -82,6 +99,23 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / (na * nb)
 
 
+def answer_kind(question: str) -> str:
+    """'number' (how many, when, what share…), 'name' (who, which group…) or '' for other questions."""
+    if _NUMBER_QUESTION.search(question):
+        return "number"
+    if _NAME_QUESTION.search(question):
+        return "name"
+    return ""
+
+
+def _type_bonus(kind: str, text: str, q_numbers: set[str], q_entities: set[str]) -> float:
+    if kind == "number":
+        return 1.0 if numbers(text) - q_numbers else 0.0
+    if kind == "name":
+        return 1.0 if {e.lower() for e in named_entities(text)} - q_entities else 0.0
+    return 0.0
+
+
 def score_sentences(
     question: str,
     passages: Sequence[Passage],
@@ -89,26 +123,41 @@ def score_sentences(
     idf: IdfFn | None = None,
     encoder: Encoder | None = None,
 ) -> list[Candidate]:
-    """Every usable sentence of ``passages`` with its score, best first."""
-    cands = _candidates(passages)
+    """Every usable sentence of ``passages`` with its score, best first.
+
+    score = 0.55·lexical + 0.15·window + 0.1·bigrams + 0.1·passage prior + 0.1·answer type, where
+    lexical is the IDF-weighted share of question terms in the sentence, window the same share for
+    the sentence together with the one before it (an answer often continues its context: "This
+    included…"), and answer type rewards a figure for "how many" questions and a new name for
+    "which group" ones.
+    """
+    cands, all_terms = _candidates(passages)
     if not cands:
         return []
     weigh = idf or passage_idf(passages)
     q_seq = content_terms(question)
     q_terms = list(dict.fromkeys(q_seq))
-    entity_terms = {t for e in named_entities(question) for t in terms(e)}
+    q_entity_names = named_entities(question)
+    entity_terms = {t for e in q_entity_names for t in content_terms(e)}
     weights = {t: weigh(t) * (1.5 if t in entity_terms else 1.0) for t in q_terms}
     total = sum(weights.values()) or 1.0
     q_bigrams = _bigrams(q_seq)
+    kind = answer_kind(question)
+    q_numbers = numbers(question)
+    q_entities = {e.lower() for e in q_entity_names}
     scores = [p.score for p in passages]
     top_score = max(scores) if scores and max(scores) > 0 else 1.0
+
+    def share(found: frozenset[str]) -> float:
+        return sum(w for t, w in weights.items() if t in found) / total
+
     for c in cands:
-        c.lexical = sum(w for t, w in weights.items() if t in c.terms) / total
-        bigram = 0.0
-        if q_bigrams:
-            bigram = min(1.0, len(q_bigrams & _bigrams(content_terms(c.text))) / 2)
+        c.lexical = share(c.terms)
+        c.window = window = share(c.terms | all_terms.get((c.passage, c.index - 1), frozenset()))
+        bigram = min(1.0, len(q_bigrams & _bigrams(content_terms(c.text))) / 2) if q_bigrams else 0.0
         prior = max(0.0, passages[c.passage].score) / top_score
-        c.score = 0.7 * c.lexical + 0.1 * bigram + 0.2 * prior
+        bonus = _type_bonus(kind, c.text, q_numbers, q_entities)
+        c.score = 0.55 * c.lexical + 0.15 * window + 0.1 * bigram + 0.1 * prior + 0.1 * bonus
     cands.sort(key=lambda c: -c.score)
     if encoder is not None and q_terms:
         head = cands[:DENSE_CANDIDATES]
@@ -125,33 +174,74 @@ def _near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) > 0.7
 
 
-def select_sentences(cands: Sequence[Candidate], *, max_sentences: int = MAX_SENTENCES) -> list[Candidate]:
-    """The best sentences: close to the best score, at most two per passage, no near-duplicates."""
-    if not cands or cands[0].lexical < MIN_LEXICAL:
-        return []
-    best = cands[0].score
-    chosen: list[Candidate] = []
-    per_passage: dict[int, int] = {}
+def _passage_strength(cands: Sequence[Candidate], passages: Sequence[Passage]) -> dict[int, float]:
+    """Per passage: its best sentence score plus a share of its (normalised) BM25 score."""
+    bm25 = [float(p.extra.get("bm25") or 0.0) for p in passages]
+    top_bm25 = max(bm25) if bm25 and max(bm25) > 0 else 1.0
+    strength: dict[int, float] = {}
     for c in cands:
-        if len(chosen) >= max_sentences or c.score < MIN_RELATIVE * best:
+        strength[c.passage] = max(strength.get(c.passage, 0.0), c.score)
+    return {i: v + PASSAGE_BM25 * bm25[i] / top_bm25 for i, v in strength.items()}
+
+
+def select_sentences(
+    cands: Sequence[Candidate],
+    passages: Sequence[Passage],
+    weights: dict[str, float],
+    *,
+    max_sentences: int = MAX_SENTENCES,
+) -> list[Candidate]:
+    """The best sentences of the strongest passage, plus a second passage only when it covers
+    question terms the first does not (a two-part question) and scores nearly as well.
+
+    Citing few passages keeps every citation to the point (the eval's citation support).
+    """
+    usable = [c for c in cands if max(c.lexical, c.window) >= MIN_LEXICAL]
+    if not usable:
+        return []
+    strength = _passage_strength(usable, passages)
+    order = sorted(strength, key=lambda i: -strength[i])
+    main = order[0]
+    chosen: list[Candidate] = []
+
+    def take(passage: int, limit: int) -> None:
+        own = [c for c in usable if c.passage == passage]
+        best = own[0].score
+        for c in own:
+            if limit <= 0 or len(chosen) >= max_sentences or c.score < MIN_RELATIVE * best:
+                break
+            if any(_near_duplicate(c.terms, o.terms) for o in chosen):
+                continue
+            chosen.append(c)
+            limit -= 1
+
+    take(main, MAX_PER_PASSAGE)
+    covered = set().union(*(c.terms for c in chosen)) & set(weights)
+    total = sum(weights.values()) or 1.0
+    for other in order[1:]:
+        if strength[other] < SECOND_PASSAGE_RELATIVE * strength[main]:
             break
-        if c.lexical < MIN_LEXICAL or per_passage.get(c.passage, 0) >= MAX_PER_PASSAGE:
-            continue
-        if any(_near_duplicate(c.terms, o.terms) for o in chosen):
-            continue
-        chosen.append(c)
-        per_passage[c.passage] = per_passage.get(c.passage, 0) + 1
+        gain = sum(
+            weights[t]
+            for t in set(weights) - covered
+            if any(t in c.terms for c in usable if c.passage == other)
+        )
+        if gain / total >= SECOND_PASSAGE_GAIN:
+            take(other, 1)
+            break
     return chosen
 
 
 def _with_context(chosen: list[Candidate], cands: Sequence[Candidate]) -> list[Candidate]:
-    """Add the sentence before one that opens with a pronoun ("It was…"), so it reads on its own."""
+    """Add the sentence before one that opens with a pronoun ("It was…") or that was chosen for
+    what its predecessor says, so that it reads on its own."""
     by_pos = {(c.passage, c.index): c for c in cands}
     have = {(c.passage, c.index) for c in chosen}
     out = list(chosen)
     for c in chosen:
         prev = by_pos.get((c.passage, c.index - 1))
-        if _PRONOUN_START.match(c.text) and prev is not None and (prev.passage, prev.index) not in have:
+        leans_back = _PRONOUN_START.match(c.text) or c.lexical < MIN_LEXICAL
+        if leans_back and prev is not None and (prev.passage, prev.index) not in have:
             out.append(prev)
             have.add((prev.passage, prev.index))
     return out
@@ -181,7 +271,9 @@ def extractive_body(
 ) -> str:
     """The answer body with ``[n]`` markers (n = 1-based passage position), or '' when nothing fits."""
     cands = score_sentences(question, passages, idf=idf, encoder=encoder)
-    chosen = select_sentences(cands, max_sentences=max_sentences)
+    weigh = idf or passage_idf(passages)
+    weights = {t: weigh(t) for t in dict.fromkeys(content_terms(question))}
+    chosen = select_sentences(cands, passages, weights, max_sentences=max_sentences)
     if not chosen:
         return ""
     chosen = _with_context(chosen, cands)

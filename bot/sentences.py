@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from indexing.lexical import analyze
 from indexing.lexical import stem as _lexical_stem
@@ -49,10 +50,12 @@ _ABBREVIATIONS_TEXT = (
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
 _WORD = re.compile(r"[^\W_]+(?:[&:.'’\-][^\W_]+)*", re.UNICODE)
-# End punctuation, closing quotes/brackets and footnote markers ("….[12] Next"), then space.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?:\[\d{1,3}\])*\s+")
+# End punctuation, closing quotes/brackets and citation or footnote markers ('….” [1] Next'), then space.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?:\s*\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\])*(?:\s+|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+")
-_CAPITAL = re.compile(r"^[A-Z0-9\"“'‘(\[]")
+_CAPITAL = re.compile(r"^[A-Z0-9\"“'‘(\[*_]")
+# A short line without end punctuation ("ID: G0006", "Version: 1.4", a title) is not part of a paragraph.
+_KEY_VALUE = re.compile(r"^[\w][\w .()/-]{0,40}:\s")
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,12 @@ def _blocks(text: str) -> list[tuple[int, int]]:
         stripped = line.strip()
         line_start, line_end = pos, pos + len(line)
         pos = line_end
-        standalone = bool(_BULLET.match(line)) or stripped.startswith("#") or stripped.startswith("|")
+        standalone = (
+            bool(_BULLET.match(line))
+            or stripped.startswith(("#", "|"))
+            or bool(_KEY_VALUE.match(stripped))
+            or (len(stripped.split()) < 6 and not stripped.endswith((".", "!", "?", ",", ";", ":")))
+        )
         if not stripped or standalone:
             if block_start is not None:
                 spans.append((block_start, line_start))
@@ -128,6 +136,18 @@ def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
     out.append(Sentence(" ".join(stripped.split()), s, s + len(stripped), len(out)))
 
 
+_FOOTNOTE = re.compile(r"\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\]")
+_CITATION_NOTE = re.compile(r"\s*\(Citation:[^)]*\)")
+
+
+def strip_notes(text: str) -> str:
+    """Text without the document's own footnote markers ("[12]") and ATT&CK "(Citation: …)" notes.
+
+    They would read as our citations in an answer, and the notes glue sentences together.
+    """
+    return _CITATION_NOTE.sub("", _FOOTNOTE.sub("", text))
+
+
 def stem(word: str) -> str:
     """A light suffix stripper so 'sectors'/'sector', 'targeted'/'targets', 'files'/'file' meet."""
     w = word.lower().replace("’", "'")
@@ -176,7 +196,13 @@ def content_terms(text: str) -> list[str]:
     Sharing :func:`indexing.lexical.analyze` lets corpus IDF from the BM25 vocabulary
     weigh these terms directly.
     """
-    return [t for t in analyze(text) if t not in _QUESTION_WORDS]
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=8192)
+def _content_terms(text: str) -> tuple[str, ...]:
+    # Cached: the same passages are analysed for evidence, sentence scoring and verification.
+    return tuple(t for t in analyze(text) if t not in _QUESTION_WORDS)
 
 
 def numbers(text: str) -> set[str]:

@@ -4,10 +4,12 @@ The document is read as a stream of sentence units (:mod:`bot.summarize_units`)
 and embedded in batches. Nothing proportional to the document's length is
 kept: a running sum of all sentence vectors (the document centroid), the
 sentences of the current block (one section on one page, at most
-:data:`~bot.summarize_units.MAX_BLOCK_UNITS`), and a pool of candidates (the
-few best of each block). When the pool outgrows its cap, neighbouring groups of
-candidates are merged (narrowest pair first) and re-selected, so the pool stays
-bounded while every part of the document keeps representatives (coverage).
+:data:`~bot.summarize_units.MAX_BLOCK_UNITS`), and a pool of candidate groups
+of at most :data:`POOL_CAP` sentences. A short document fits the pool whole.
+When the pool outgrows its cap, whole blocks are cut to their best few
+sentences, then neighbouring groups are merged (narrowest pair first) and
+re-selected, so the pool stays bounded while every part of the document keeps
+representatives (coverage).
 
 The final selection is MMR (maximal marginal relevance) against the final
 centroid and, with ``focus``, the focus query: relevance minus redundancy with
@@ -17,6 +19,7 @@ covered. The chosen sentences are returned in reading order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,9 +36,16 @@ PER_BLOCK = 3
 POOL_CAP = 256
 FOCUS_WEIGHT = 0.6
 MMR_LAMBDA = 0.7
-COVERAGE_BONUS = 0.06
-LEAD_BONUS = (0.06, 0.03)
+COVERAGE_BONUS = 0.04
+LEAD_BONUS = (0.12, 0.06)
 """Bonus for the first sentences of a document, which state its subject (news leads, report abstracts)."""
+DANGLING_PENALTY = 0.05
+"""Penalty for a sentence that leans on the one before ("This includes…", "However, …") out of context."""
+_DANGLING = re.compile(
+    r"^(this|these|that|those|it|its|they|their|he|she|such|additionally|furthermore|moreover|however|"
+    r"also|in addition|meanwhile|similarly|likewise|therefore|thus)\b",
+    re.IGNORECASE,
+)
 DUPLICATE = 0.92
 
 
@@ -90,6 +100,12 @@ def relevance(
     if focus is None:
         return central.astype(np.float32)
     return ((1 - FOCUS_WEIGHT) * central + FOCUS_WEIGHT * (vecs @ focus)).astype(np.float32)
+
+
+def prior(c: Candidate) -> float:
+    """Position and form: a bonus for a document's lead sentences, a penalty for dangling openers."""
+    lead = LEAD_BONUS[c.ordinal] if c.ordinal < len(LEAD_BONUS) else 0.0
+    return lead - (DANGLING_PENALTY if _DANGLING.match(c.unit.text) else 0.0)
 
 
 def mmr(
@@ -176,36 +192,49 @@ class StreamingSelector:
             st.last_index = max(st.last_index, unit.index)
 
     def _close_block(self) -> None:
+        """The open block becomes a group of the pool, whole; the pool is compacted when over its cap."""
         st = self.state
         block, st.block = st.block, []
         if not block:
             return
-        vecs = np.stack([c.vec for c in block])
-        local = _direction(vecs.sum(axis=0))
-        scores = 0.5 * relevance(vecs, _direction(st.total), self.focus) + 0.5 * (
-            vecs @ local if local is not None else 0.0
-        )
-        kept = mmr(block, np.asarray(scores, dtype=np.float32), self.per_block)
-        st.groups.append(_Group(sorted(kept, key=lambda c: c.unit.index)))
-        st.pooled += len(kept)
+        st.groups.append(_Group(block))
+        st.pooled += len(block)
         if st.pooled > self.pool_cap:
             self._compact()
 
-    def _compact(self) -> None:
-        """Merge neighbouring groups until the pool is down to three quarters of its cap.
+    def _prune(self, cands: list[Candidate], *, local: bool) -> list[Candidate]:
+        """The best :attr:`per_block` of ``cands`` by MMR (with the block's own centre when ``local``)."""
+        vecs = np.stack([c.vec for c in cands])
+        scores = relevance(vecs, _direction(self.state.total), self.focus)
+        centre = _direction(vecs.sum(axis=0)) if local else None
+        if centre is not None:
+            scores = (0.5 * scores + 0.5 * (vecs @ centre)).astype(np.float32)
+        kept = mmr(cands, scores, self.per_block, bonus=lambda c, _: prior(c))
+        return sorted(kept, key=lambda c: c.unit.index)
 
-        The pair covering the fewest blocks is merged first, so groups keep
-        roughly equal spans and the pool stays spread evenly over the document.
+    def _compact(self) -> None:
+        """Shrink the pool to three quarters of its cap.
+
+        Whole blocks (oldest first) are cut to their best few sentences; then
+        neighbouring groups are merged, the pair covering the fewest blocks
+        first, so groups keep roughly equal spans and the pool stays spread
+        evenly over the document.
         """
         st = self.state
-        centroid = _direction(st.total)
-        while st.pooled > self.pool_cap * 3 // 4 and len(st.groups) > 1:
+        goal = self.pool_cap * 3 // 4
+        for group in st.groups:
+            if st.pooled <= goal:
+                return
+            if len(group.cands) > self.per_block and group.span == 1:
+                kept = self._prune(group.cands, local=True)
+                st.pooled += len(kept) - len(group.cands)
+                group.cands = kept
+        while st.pooled > goal and len(st.groups) > 1:
             i = min(range(len(st.groups) - 1), key=lambda j: st.groups[j].span + st.groups[j + 1].span)
             left, right = st.groups[i], st.groups[i + 1]
-            pair = left.cands + right.cands
-            kept = mmr(pair, relevance(np.stack([c.vec for c in pair]), centroid, self.focus), self.per_block)
-            st.groups[i : i + 2] = [_Group(sorted(kept, key=lambda c: c.unit.index), left.span + right.span)]
-            st.pooled += len(kept) - len(pair)
+            kept = self._prune(left.cands + right.cands, local=False)
+            st.groups[i : i + 2] = [_Group(kept, left.span + right.span)]
+            st.pooled += len(kept) - len(left.cands) - len(right.cands)
 
     def select(self, target: Target) -> list[Unit]:
         """The summary sentences for ``target``, in reading order."""
@@ -225,8 +254,7 @@ class StreamingSelector:
         def bonus(c: Candidate, picked: list[Candidate]) -> float:
             covered_region = any(region(p) == region(c) for p in picked)
             covered_section = any(p.unit.section == c.unit.section for p in picked)
-            lead = LEAD_BONUS[c.ordinal] if c.ordinal < len(LEAD_BONUS) else 0.0
-            return lead + COVERAGE_BONUS * ((not covered_region) + 0.5 * (not covered_section))
+            return prior(c) + COVERAGE_BONUS * ((not covered_region) + 0.5 * (not covered_section))
 
         used = [0]
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.results import Citation, RemovedCitation
-from bot.sentences import content_terms, numbers, split_sentences
+from bot.sentences import content_terms, numbers, split_sentences, strip_notes
 from core.textmatch import contains, normalize
 from core.types import Passage
 
@@ -83,13 +83,13 @@ def _quote_found(passage: Passage, quote: str) -> bool:
     pieces = [q.strip(" .,;:!?") for q in re.split(r"\.\.\.|…|\[\.\.\.\]", quote)]
     pieces = [q for q in pieces if len(q) >= 3]
     # Documents carry their own footnote markers ("[12]"); a quote may span one that the model dropped.
-    bare = MARKER.sub("", passage.text)
+    bare = strip_notes(passage.text)
     return bool(pieces) and all(contains(passage.text, q) or contains(bare, q) for q in pieces)
 
 
 def best_sentence(passage: Passage, claim: str) -> str:
     """The passage sentence that best matches ``claim`` (verbatim from the passage)."""
-    sentences = split_sentences(passage.text)
+    sentences = split_sentences(strip_notes(passage.text))
     if not sentences:
         return passage.text.strip()[:MAX_QUOTE_CHARS]
     claim_terms = set(content_terms(claim))
@@ -154,7 +154,9 @@ def verify_answer(text: str, passages: Sequence[Passage], *, min_support: float 
                     )
                 )
         reason = ""
-        if not supported:
+        if not claim_terms and not numbers(claim):
+            reason = "nothing but a citation marker" if MARKER.search(raw) else "no content"
+        elif not supported:
             reason = "no citation" if not cited and not MARKER.search(raw) else "no valid citation left"
         else:
             figures = numbers(claim) - set().union(*(p_numbers[i] for i in supported))

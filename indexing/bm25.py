@@ -166,6 +166,15 @@ class Bm25Index:
         return self.top(self.score_array(terms), k, filters)
 
 
+def _bm25s() -> Any:
+    """Import bm25s, whose logger announces every build at DEBUG level unless told otherwise."""
+    import bm25s
+
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def current_version(settings: Settings) -> str | None:
     """Name of the active version folder (cheap: one small file read), or None."""
     try:
@@ -182,8 +191,7 @@ def _load_version(folder: Path, version: str) -> Bm25Index | None:
     ids = [str(i) for i in meta["ids"]]
     models = {}
     if ids:
-        import bm25s
-
+        bm25s = _bm25s()
         for name in FIELDS:
             models[name] = bm25s.BM25.load(str(folder / name), mmap=False, show_progress=False)
     return Bm25Index(
@@ -217,7 +225,7 @@ def document_fields(document: str, metadata: dict[str, Any]) -> dict[str, list[s
 
 def build_index(records: Iterable[tuple[str, str, dict[str, Any]]]) -> Bm25Index:
     """An in-memory index over ``(id, document, metadata)`` records (not persisted)."""
-    import bm25s
+    bm25s = _bm25s()
 
     ids: list[str] = []
     corpus: dict[str, list[list[str]]] = {name: [] for name in FIELDS}

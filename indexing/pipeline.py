@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -252,7 +252,7 @@ def _nothing_to_do(paths: list[Path], settings: Settings, fingerprint: str, repo
         return False
     writable = Manifest(settings.record_db, namespace)
     for change in diff.of("touch"):
-        _remember(writable, change, change.source, rows[change.path].n_chunks, fingerprint)
+        _touch(writable, change, rows[change.path])
     report.failed.extend(diff.failed)
     report.skipped = len(diff.changes)
     return True
@@ -275,10 +275,10 @@ def _run(
     manifest = Manifest(settings.record_db, store.namespace)
     marker = dirty_marker(settings)
     was_dirty = marker.exists()
+    marker.write_text(store.namespace)  # from here on the store may change before BM25 follows
     try:
         with store.guard():
             if rebuild:
-                marker.write_text(store.namespace)
                 store.reset()
                 while keys := manager.list_keys(limit=5000):
                     manager.delete_keys(keys)
@@ -292,10 +292,8 @@ def _run(
             report.failed.extend(diff.failed)
             report.skipped = len(diff.of("skip", "touch"))
             for change in diff.of("touch"):
-                _remember(manifest, change, change.source, rows[change.path].n_chunks, fingerprint)
+                _touch(manifest, change, rows[change.path])
             work = diff.of("delete", "add", "update")
-            if work or report.repaired:
-                marker.write_text(store.namespace)
             _apply(work, settings, embedder, store, manager, manifest, fingerprint, report, progress)
         if report.changed or report.repaired or was_dirty or rebuild:
             _sync_bm25(settings, store)
@@ -304,6 +302,11 @@ def _run(
         marker.unlink(missing_ok=True)
     finally:
         manager.engine.dispose()
+
+
+def _touch(manifest: Manifest, change: Change, row: FileRow) -> None:
+    """Same bytes, new mtime: remember the new stat, keep when the content was indexed."""
+    manifest.upsert(replace(row, size=change.size, mtime_ns=change.mtime_ns))
 
 
 def _remember(manifest: Manifest, change: Change, source: str, n_chunks: int, fingerprint: str) -> None:

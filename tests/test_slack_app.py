@@ -79,7 +79,7 @@ def bot(slack_settings: Settings, service: FakeService) -> Iterator[SlackBot]:
 
 @pytest.fixture
 def url(bot: SlackBot) -> Iterator[str]:
-    with serving(bot.app) as events_url:
+    with serving(bot) as events_url:
         yield events_url
 
 
@@ -253,7 +253,7 @@ def test_a_restart_does_not_answer_a_redelivered_event_again(
     event = mention("What is Volt Typhoon?", ts=ts)
     for retry in (None, 1):
         restarted = create_bot(slack_settings, service, http=True)
-        with serving(restarted.app) as events_url:
+        with serving(restarted) as events_url:
             assert send_event(events_url, event, event_id="Ev0RESTART", retry=retry) == 200
             settle(restarted)
         restarted.close()
@@ -391,7 +391,7 @@ def test_channel_allow_list_gets_a_polite_reply_and_dms_still_work(
 ) -> None:
     made = create_bot(make_settings(tmp_path, api, slack_allowed_channels=["C0OK"]), service, http=True)
     try:
-        with serving(made.app) as events_url:
+        with serving(made) as events_url:
             ts = ask_in_channel(api, events_url, "What is Volt Typhoon?")
             dm = api.add_message("D0DM", "What is Volt Typhoon?")
             send_event(events_url, message("What is Volt Typhoon?", channel="D0DM", ts=dm, channel_type="im"))
@@ -409,7 +409,7 @@ def test_per_user_rate_limit_gets_a_polite_reply(
 ) -> None:
     made = create_bot(make_settings(tmp_path, api, slack_rate_limit_per_minute=2), service, http=True)
     try:
-        with serving(made.app) as events_url:
+        with serving(made) as events_url:
             for i in range(3):
                 ask_in_channel(api, events_url, f"question {i}")
             ask_in_channel(api, events_url, "question from someone else", user="U0BOB")
@@ -518,3 +518,45 @@ def test_url_verification_challenge_is_answered(url: str) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "legacy"})
     status, text = post(url, body, signed_headers(body))
     assert status == 200 and "abc123" in text
+
+
+def test_a_bare_mention_gets_help_instead_of_an_empty_question(
+    api: SlackApiStandIn, url: str, bot: SlackBot, service: FakeService
+) -> None:
+    ts = api.add_message("C0GENERAL", f"<@{BOT_USER_ID}>")
+    event = mention("", ts=ts)
+    assert send_event(url, event) == 200
+    settle(bot)
+    assert service.asked == []
+    (reply,) = api.calls_to("chat.postMessage")
+    assert reply.args["thread_ts"] == ts and "Ask me a question" in reply.args["text"]
+
+
+def test_empty_slash_commands_answer_with_usage(api: SlackApiStandIn, url: str, bot: SlackBot) -> None:
+    for command, expected in (
+        ("/ask", "/ask Which sectors"),
+        ("/summarize", "/summarize <indexed"),
+        ("/briefbot", "briefbot commands"),
+    ):
+        status, body = send_form(url, command_form(command, "", response_url=api.response_url()))
+        assert status == 200 and expected in json.loads(body)["text"]
+
+
+def test_a_full_queue_says_busy_instead_of_staying_silent(
+    tmp_path: Path, api: SlackApiStandIn, service: FakeService
+) -> None:
+    import threading
+
+    service.gate = threading.Event()
+    made = create_bot(make_settings(tmp_path, api, slack_workers=1), service, http=True, max_pending=1)
+    try:
+        with serving(made) as events_url:
+            ask_in_channel(api, events_url, "first question")
+            second = ask_in_channel(api, events_url, "second question")
+            busy = api.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == second)
+            service.gate.set()
+            settle(made)
+    finally:
+        made.close()
+    assert "answering a lot of questions" in busy[0].args["text"]
+    assert [q for q, _ in service.asked] == ["first question"]

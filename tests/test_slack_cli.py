@@ -19,6 +19,8 @@ from tests.servers.slack_api import (
     BOT_TOKEN,
     SIGNING_SECRET,
     SlackApiStandIn,
+    event_body,
+    message,
     post,
     signed_headers,
 )
@@ -103,6 +105,8 @@ def test_briefbot_slack_http_serves_verified_requests_and_keeps_tokens_out_of_lo
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             HF_HUB_OFFLINE="1",
         )
+        log_path = tmp_path / "bot.log"  # a file, not a pipe, which could fill up and block the bot
+        log = log_path.open("w")
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -118,9 +122,8 @@ def test_briefbot_slack_http_serves_verified_requests_and_keeps_tokens_out_of_lo
             ],
             cwd=REPO,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=log,
             stderr=subprocess.STDOUT,
-            text=True,
         )
         try:
             deadline = time.monotonic() + 120
@@ -130,7 +133,7 @@ def test_briefbot_slack_http_serves_verified_requests_and_keeps_tokens_out_of_lo
                         assert resp.read() == b"ok"
                         break
                 except OSError:
-                    assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                    assert proc.poll() is None, log_path.read_text()
                     assert time.monotonic() < deadline, "briefbot slack --http did not start"
                     time.sleep(0.3)
             url = f"http://127.0.0.1:{port}/slack/events"
@@ -138,9 +141,18 @@ def test_briefbot_slack_http_serves_verified_requests_and_keeps_tokens_out_of_lo
             status, text = post(url, body, signed_headers(body))
             assert status == 200 and "c-42" in text
             assert post(url, body, signed_headers(body, secret="f" * 32))[0] == 401
+            # Nothing is indexed in this home: the real service fails, and the user is told so.
+            ts = api.add_message("D0DM", "What is Volt Typhoon?")
+            event = event_body(message("What is Volt Typhoon?", channel="D0DM", ts=ts, channel_type="im"))
+            body = json.dumps(event)
+            assert post(url, body, signed_headers(body))[0] == 200
+            (reply,) = api.wait_for("chat.update", timeout=120)
+            assert "No reports are indexed yet" in reply.args["text"]
         finally:
             proc.terminate()
-            out, _ = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
+            log.close()
+        out = log_path.read_text()
         assert proc.returncode == 0, out
         assert "listening on http://127.0.0.1" in out
         assert BOT_TOKEN not in out and "testtoken" not in out

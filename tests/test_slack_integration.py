@@ -40,8 +40,9 @@ language: "en"
 ---
 
 Owners of end-of-life routers should replace them, because vendors no longer ship security updates for them.
-<!channel> read <http://evil.example|cisa.gov> for the full list of affected router models.
-The Example CERT keeps the list of affected router models up to date every month.
+<!channel> <@U0BOSS> the full list of affected router models covers 40 models from six vendors.
+The list is also mirrored at <http://evil.example|cisa.gov> for convenience.
+Replacement devices should be bought from vendors that publish a support period.
 """
 
 
@@ -109,7 +110,7 @@ def bot(settings: Settings, recording: Recording) -> Iterator[SlackBot]:
 
 @pytest.fixture(scope="module")
 def url(bot: SlackBot) -> Iterator[str]:
-    with serving(bot.app) as events_url:
+    with serving(bot) as events_url:
         yield events_url
 
 
@@ -143,13 +144,14 @@ def test_real_service_answers_a_mention_with_cited_sources_and_a_follow_up_uses_
     second = json.dumps(nth_answer(api, "C0REAL", 2), ensure_ascii=False)
     earlier_answer = first["text"]  # the fallback text is the answer itself
     assert recording.histories[-1] == [(question, earlier_answer)]
-    assert "defence contractors" in second or "ministries of foreign affairs" in second
+    # The content is the answerer's business (tests/test_answer*.py); here: a cited answer in the thread.
+    assert "<https://example.org/samples/joint-advisory-tidewater-botnet|" in second and "[1]" in second
 
 
 def test_document_text_cannot_ping_or_disguise_a_link_through_the_real_answer_path(
     api: SlackApiStandIn, url: str, bot: SlackBot
 ) -> None:
-    question = "Where can I read the full list of affected router models?"
+    question = "How many router models are on the full list of affected models?"
     ts = api.add_message("D0REAL", question)
     deliver(url, message(question, channel="D0REAL", ts=ts, channel_type="im"))
     assert bot.ctx.workers.wait_idle(120)
@@ -158,10 +160,11 @@ def test_document_text_cannot_ping_or_disguise_a_link_through_the_real_answer_pa
     ]
     assert payloads
     for text in payloads:
-        assert "<!channel>" not in text
-        assert "<http://evil.example|cisa.gov>" not in text
-    # The sentence did reach Slack, as inert text (the loader already unwrapped the link markup).
-    assert any("&lt;!channel&gt; read http://evil.example" in text for text in payloads)
+        for forbidden in ("<!channel>", "<@U0BOSS>", "<http://evil.example|cisa.gov>"):
+            assert forbidden not in text
+    # The sentence did reach Slack, as inert text. (The extractive answerer skips sentences with URLs,
+    # and the loader unwraps link markup; the rendering of a disguised link is in test_slack_app.py.)
+    assert any("&lt;!channel&gt; &lt;@U0BOSS&gt; the full list" in text for text in payloads)
 
 
 def test_summarize_command_summarizes_an_indexed_report_by_file_name(

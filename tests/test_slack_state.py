@@ -112,3 +112,39 @@ def test_rate_limiter_is_a_sliding_window_per_user() -> None:
     assert limiter.check("b") is None
     now[0] = 60.5
     assert limiter.check("a") is None
+
+
+def test_jobs_wait_to_start_while_requests_are_being_acknowledged() -> None:
+    from bot.slack.workers import WorkerPool
+
+    pool = WorkerPool(2, ack_priority_wait=30)
+    started = threading.Event()
+    with pool.acknowledging():
+        assert pool.submit(started.set, label="job")
+        assert not started.wait(0.3)  # held back while an acknowledgement is in flight
+    assert started.wait(10)
+    assert pool.wait_idle(10)
+    pool.shutdown()
+
+
+def test_a_stream_of_acknowledgements_cannot_starve_the_jobs() -> None:
+    from bot.slack.workers import WorkerPool
+
+    pool = WorkerPool(1, ack_priority_wait=0.05)
+    started = threading.Event()
+    with pool.acknowledging():
+        pool.submit(started.set, label="job")
+        assert started.wait(10)  # starts after at most ack_priority_wait, acks or not
+    pool.shutdown()
+
+
+def test_a_full_pool_refuses_more_work() -> None:
+    from bot.slack.workers import WorkerPool
+
+    pool = WorkerPool(1, max_pending=1)
+    gate = threading.Event()
+    assert pool.submit(lambda: gate.wait(10) and None, label="slow")
+    assert not pool.submit(lambda: None, label="refused")
+    gate.set()
+    assert pool.wait_idle(10) and pool.pending == 0
+    pool.shutdown()

@@ -114,7 +114,10 @@ def test_units_carry_page_labels_sections_and_reading_order() -> None:
 
 
 def test_text_before_the_first_heading_is_in_the_title_section_and_the_title_is_not_a_unit() -> None:
-    text = "Dutch agency warns of espionage.\n\nThe Dutch agency warned on Friday that espionage against chip firms grew."
+    text = (
+        "Dutch agency warns of espionage.\n\n"
+        "The Dutch agency warned on Friday that espionage against chip firms grew."
+    )
     units = list(iter_units([Page(1, text)], title="Dutch agency warns of espionage."))
     assert [u.text for u in units] == [
         "The Dutch agency warned on Friday that espionage against chip firms grew."

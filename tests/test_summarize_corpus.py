@@ -45,7 +45,9 @@ class Recorder(BaseCallbackHandler):
     def __init__(self) -> None:
         self.prompts: list[list[BaseMessage]] = []
 
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kw: Any) -> None:
+    def on_chat_model_start(
+        self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kw: Any
+    ) -> None:
         self.prompts.append(messages[0])
 
 
@@ -75,7 +77,9 @@ def test_every_corpus_pdf_summarizes_within_budget_with_quotes_on_the_cited_page
     assert pdfs
     for pdf in pdfs:
         doc = prepare_file(pdf, settings)
-        extractive = summarize_document(doc, settings=settings, embedder=embedder, target=target_for("medium"))
+        extractive = summarize_document(
+            doc, settings=settings, embedder=embedder, target=target_for("medium")
+        )
         assert extractive.method == "extractive" and len(extractive.points) >= 3, pdf.name
         assert_quotes_on_pypdf_pages(extractive, pdf)
 
@@ -84,7 +88,9 @@ def test_every_corpus_pdf_summarizes_within_budget_with_quotes_on_the_cited_page
         reply = "\n".join(f"- {p.text} {ids}" for p in extractive.points)
         recorder = Recorder()
         llm = FakeListChatModel(responses=[reply], callbacks=[recorder])
-        summary = summarize_document(doc, settings=settings, embedder=embedder, llm=llm, target=target_for("medium"))
+        summary = summarize_document(
+            doc, settings=settings, embedder=embedder, llm=llm, target=target_for("medium")
+        )
         assert len(recorder.prompts) >= 3, pdf.name
         for prompt in recorder.prompts:
             assert sum(embedder.count_tokens(str(m.content)) for m in prompt) <= CONTEXT - REPLY, pdf.name

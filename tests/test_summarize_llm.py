@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.summarize import summarize_document
 from bot.summarize_llm import parse_points
 from bot.summarize_units import Target, iter_units
 from core.settings import Settings, load_settings
+from core.textmatch import normalize
 from core.types import DocumentMeta, LoadedDocument, Page
 from indexing.embed import Embedder
 
@@ -73,7 +75,14 @@ def run(doc: LoadedDocument, settings: Settings, embedder: Embedder, responses: 
 
 
 def test_parse_points_reads_bullets_numbers_and_id_lists() -> None:
-    reply = "Here are the points:\n1. Hackers hit chips [c12, c14]\n- Losses were 10 million. [c3][c3]\n* No id here"
+    reply = "\n".join(
+        [
+            "Here are the points:",
+            "1. Hackers hit chips [c12, c14]",
+            "- Losses were 10 million. [c3][c3]",
+            "* No id here",
+        ]
+    )
     points = parse_points(reply)
     assert [(p.text, p.ids) for p in points] == [
         ("Hackers hit chips", [12, 14]),
@@ -177,3 +186,60 @@ def test_an_unreachable_llm_falls_back_to_extractive_with_a_note(tmp_path: Path,
     summary = summarize_document(sector_doc(3), settings=settings, embedder=embedder, llm=llm)
     assert summary.method == "extractive" and summary.points
     assert summary.notes[0].startswith("The LLM failed") and "extractive summary shown" in summary.notes[0]
+
+
+# --- the real local LLM server ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def llama(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from tests.servers.llama import llama_server, missing_requirement
+
+    reason = missing_requirement()
+    if reason:
+        pytest.skip(reason)
+    with llama_server(tmp_path_factory.mktemp("llama")) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_real_llm_server_summarizes_a_short_report_with_verified_citations(
+    llama: Any, tmp_path: Path
+) -> None:
+    from bot.llm import open_chat_model
+    from bot.summarize_units import reading_text
+    from indexing.prepare import prepare_bytes
+    from tests.servers.llama import MODEL_ALIAS
+    from tests.test_summarize_cli import REPORT_MD
+
+    settings = load_settings(
+        home=tmp_path / "home",
+        llm=MODEL_ALIAS,
+        llm_base_url=llama.base_url,
+        llm_context_tokens=2048,
+        llm_max_tokens=256,
+        llm_timeout=180,
+        llm_retries=0,
+    )
+    llm = open_chat_model(settings)
+    assert llm is not None
+    recorder = Recorder()
+    llm.callbacks = [recorder]
+    doc = prepare_bytes(REPORT_MD.encode(), "botnet.md", settings)
+    embedder = Embedder(settings, backend=DeterministicFakeEmbedding(size=64), dimension=64)
+
+    summary = summarize_document(doc, settings=settings, embedder=embedder, llm=llm, target=Target(3, 90))
+
+    assert recorder.of("map") and recorder.of("final") or not summary.method.startswith("llm:")
+    assert len(recorder.prompts) >= 1
+    if summary.method.startswith("llm:"):
+        assert summary.method == f"llm:openai-compatible:{MODEL_ALIAS}"
+    else:  # the tiny model's points all failed verification: the extractive summary stands in, and says so
+        assert "extractive summary shown" in summary.notes[0]
+    text = normalize(reading_text(REPORT_MD))
+    assert summary.points
+    for point in summary.points:
+        assert point.citations
+        for c in point.citations:
+            assert c.section in {"Summary", "Technical details", "Mitigations"}
+            assert normalize(c.quote) in text

@@ -28,7 +28,13 @@ from tests.test_load import make_pdf
 ACTORS = ["APT28", "APT41", "Volt Typhoon", "Lazarus Group", "Sandworm", "Mustang Panda", "Kimsuky", "APT29"]
 SECTORS = ["semiconductor", "aerospace", "maritime", "energy", "telecom", "banking", "health", "water"]
 VERBS = ["targeted", "breached", "probed", "exploited", "phished", "infiltrated"]
-TOOLS = ["a VPN flaw", "stolen credentials", "a supply-chain update", "spear-phishing mail", "an edge router bug"]
+TOOLS = [
+    "a VPN flaw",
+    "stolen credentials",
+    "a supply-chain update",
+    "spear-phishing mail",
+    "an edge router bug",
+]
 HEADER = "GENERATED THREAT REPORT | TLP:CLEAR"
 
 
@@ -62,9 +68,10 @@ def report_pages(n_pages: int, *, sentences: int = 8, seed: int = 11) -> list[li
     return pages
 
 
-def write_report_pdf(path: Path, n_pages: int) -> Path:
+def write_report_pdf(path: Path, n_pages: int, *, sentences: int = 8) -> Path:
     """A generated n-page report PDF at ``path``."""
-    path.write_bytes(make_pdf(report_pages(n_pages), title=f"Generated threat report ({n_pages} pages)"))
+    pages = report_pages(n_pages, sentences=sentences)
+    path.write_bytes(make_pdf(pages, title=f"Generated threat report ({n_pages} pages)"))
     return path
 
 
@@ -89,8 +96,9 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedder]:
 def test_a_300_page_pdf_summarizes_in_the_memory_of_a_30_page_one(
     tmp_path: Path, settings: Settings, embedder: Embedder
 ) -> None:
-    small = prepare_file(write_report_pdf(tmp_path / "r30.pdf", 30), settings)
-    large = prepare_file(write_report_pdf(tmp_path / "r300.pdf", 300), settings)
+    # Four sentences a page keep the embedding time modest; 1,200 sentences overflow the candidate pool.
+    small = prepare_file(write_report_pdf(tmp_path / "r30.pdf", 30, sentences=4), settings)
+    large = prepare_file(write_report_pdf(tmp_path / "r300.pdf", 300, sentences=4), settings)
     assert len(large.pages) == 300 and HEADER not in large.text  # the running header was cleaned away
     summarize_document(small, settings=settings, embedder=embedder, target=target_for("short"))  # warm up
 
@@ -99,7 +107,10 @@ def test_a_300_page_pdf_summarizes_in_the_memory_of_a_30_page_one(
 
     assert n_small >= 4 and n_large >= 4
     ratio = peak_large / peak_small
-    print(f"tracemalloc peak: 30 pages {peak_small / 1e6:.2f} MB, 300 pages {peak_large / 1e6:.2f} MB, x{ratio:.2f}")
+    print(
+        f"tracemalloc peak: 30 pages {peak_small / 1e6:.2f} MB, "
+        f"300 pages {peak_large / 1e6:.2f} MB, x{ratio:.2f}"
+    )
     assert ratio < 2.0, f"peak memory grew x{ratio:.2f} for 10x the pages"
 
 
@@ -107,12 +118,12 @@ def test_a_300_page_pdf_summarizes_in_the_memory_of_a_30_page_one(
 def test_long_pdf_summary_spreads_over_the_document_and_cites_real_pages(
     tmp_path: Path, settings: Settings, embedder: Embedder
 ) -> None:
-    doc = prepare_file(write_report_pdf(tmp_path / "r120.pdf", 120), settings)
+    doc = prepare_file(write_report_pdf(tmp_path / "r90.pdf", 90, sentences=3), settings)
     summary = summarize_document(doc, settings=settings, embedder=embedder, target=target_for("long"))
     pages = [int(c.page or 0) for p in summary.points for c in p.citations]
     assert len(summary.points) >= 10
     assert pages == sorted(pages)
-    assert len({(p - 1) * 6 // 120 for p in pages}) >= 5, f"points cluster on pages {pages}"
+    assert len({(p - 1) * 6 // 90 for p in pages}) >= 5, f"points cluster on pages {pages}"
     for point in summary.points:
         (c,) = point.citations
         assert contains(doc.pages[int(c.page or 0) - 1].text, c.quote)

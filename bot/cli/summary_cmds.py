@@ -16,7 +16,7 @@ from bot.cli import _common
 from core.errors import InputError
 
 if TYPE_CHECKING:
-    from bot.results import Summary, SummaryPoint
+    from bot.results import Summary, SummaryCitation, SummaryPoint
 
 FORMATS = ("markdown", "json")
 PROGRESS_MIN_STEPS = 5
@@ -26,8 +26,18 @@ PROGRESS_MIN_STEPS = 5
 # --- rendering ----------------------------------------------------------------------------------------------
 
 
+LABEL_CHARS = 60
+
+
+def label(c: SummaryCitation) -> str:
+    """'[p. 12]' or '[§ Heading]', a long heading (an article title) clipped."""
+    if c.page or not c.section or len(c.section) <= LABEL_CHARS:
+        return c.label()
+    return f"[§ {c.section[: LABEL_CHARS - 1].rstrip()}…]"
+
+
 def _labels(point: SummaryPoint) -> str:
-    return "".join(dict.fromkeys(c.label() for c in point.citations if c.label()))
+    return "".join(dict.fromkeys(label(c) for c in point.citations if c.label()))
 
 
 def _method_line(summary: Summary) -> str:
@@ -47,10 +57,14 @@ def render_markdown(summary: Summary) -> str:
         lines.append("_No summary points._")
     for point in summary.points:
         labels = _labels(point)
-        lines.append(f"- {point.text}" + (f" {labels}" if labels else ""))
+        verbatim = [c.quote for c in point.citations] == [
+            point.text
+        ]  # an extracted sentence is its own quote
+        text = f"“{point.text}”" if verbatim else point.text
+        lines.append(f"- {text}" + (f" {labels}" if labels else ""))
         for c in point.citations:
-            if c.quote and c.quote != point.text:
-                lines.append(f"  > “{c.quote}” {c.label()}".rstrip())
+            if c.quote and not verbatim:
+                lines.append(f"  > “{c.quote}” {label(c)}".rstrip())
     lines.append("")
     lines.append(_method_line(summary) + f" ({summary.words} words)")
     if summary.removed:

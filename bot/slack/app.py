@@ -17,13 +17,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import config
-from bot.slack.context import ReindexReportLike, Service, SlackContext, WorkerPool
+from bot.slack.context import ReindexReportLike, Service, SlackContext
 from bot.slack.dedup import EventDedup
 from bot.slack.feedback import FeedbackStore
 from bot.slack.listeners import register_all
 from bot.slack.logs import install_token_redaction
 from bot.slack.ratelimit import RateLimiter
 from bot.slack.threads import ThreadRegistry
+from bot.slack.workers import WorkerPool
 from core.errors import SlackConfigError
 from core.settings import Settings
 
@@ -40,6 +41,13 @@ class SlackBot:
     def close(self, *, wait: bool = True) -> None:
         """Finish queued answers and close the stores."""
         self.ctx.close(wait=wait)
+
+
+class _IgnoreEnvTokenWarning(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN itself and warns that the client's token wins; it is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def _describe_llm(settings: Settings) -> str:
@@ -89,13 +97,16 @@ def create_bot(
     secret = config.signing_secret(settings) if http else ""
     client = client or config.make_web_client(settings, token)
     auth = _auth_test(client)
+    bolt_logger = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _IgnoreEnvTokenWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_IgnoreEnvTokenWarning())
     try:
         app = App(
             client=client,
             signing_secret=secret,
             process_before_response=True,
             name="briefbot",
-            logger=logging.getLogger("bot.slack.bolt"),
+            logger=bolt_logger,
             request_verification_enabled=True,
             token_verification_enabled=True,
         )

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,6 +17,7 @@ from bot.slack.dedup import EventDedup
 from bot.slack.feedback import FeedbackStore
 from bot.slack.ratelimit import RateLimiter
 from bot.slack.threads import ThreadRegistry
+from bot.slack.workers import WorkerPool
 from core.settings import Settings
 from core.types import DocumentMeta, SearchFilters
 
@@ -56,81 +53,6 @@ class Service(Protocol):
     def reindex(self) -> ReindexReportLike: ...
 
     def digest(self, *, new: bool = ...) -> list[Summary]: ...
-
-
-class WorkerPool:
-    """A bounded pool for the slow part of every request (retrieval, LLM, Web API calls).
-
-    Listeners only validate, deduplicate and enqueue, so Slack gets its
-    acknowledgement at once; at most ``workers`` jobs run at a time and at most
-    ``max_pending`` wait, beyond which :meth:`submit` says no.
-    """
-
-    def __init__(
-        self, workers: int, *, max_pending: int = 500, logger: logging.Logger | None = None, nice: int = 10
-    ) -> None:
-        self._pool = ThreadPoolExecutor(
-            max_workers=workers,
-            thread_name_prefix="briefbot-slack",
-            initializer=_lower_priority,
-            initargs=(nice,),
-        )
-        self._max_pending = max_pending
-        self._pending = 0
-        self._cond = threading.Condition()
-        self._logger = logger or logging.getLogger(__name__)
-
-    def submit(self, job: Callable[[], None], *, label: str) -> bool:
-        """Queue a job; False when the queue is full (the caller replies that the bot is busy)."""
-        with self._cond:
-            if self._pending >= self._max_pending:
-                return False
-            self._pending += 1
-
-        def run() -> None:
-            try:
-                job()
-            except Exception:  # jobs reply to users themselves; this is the last line of defence
-                self._logger.exception("Slack job %s failed", label)
-            finally:
-                with self._cond:
-                    self._pending -= 1
-                    self._cond.notify_all()
-
-        try:
-            self._pool.submit(run)
-        except RuntimeError:  # shut down
-            with self._cond:
-                self._pending -= 1
-            return False
-        return True
-
-    @property
-    def pending(self) -> int:
-        """Jobs queued or running."""
-        with self._cond:
-            return self._pending
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until no job is queued or running; False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._pending == 0, timeout=timeout)
-
-    def shutdown(self, *, wait: bool = True) -> None:
-        """Stop taking jobs; with ``wait``, finish the queued ones."""
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-
-
-def _lower_priority(nice: int) -> None:
-    """Run answer work at a lower CPU priority than acknowledgements (Linux: per thread).
-
-    On a busy machine the kernel then prefers the threads that acknowledge Slack,
-    which must answer within 3 s, over retrieval and model inference, which may take
-    longer. Threads the worker starts (e.g. torch's) inherit the priority.
-    """
-    if nice and hasattr(os, "setpriority") and sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 @dataclass

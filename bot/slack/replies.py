@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,9 @@ from core.errors import (
     LLMError,
     StoreError,
 )
+
+MAX_RESPONSE_URL_USES = 5
+_log = logging.getLogger("bot.slack")
 
 
 class ResponseUrlError(Exception):
@@ -141,7 +145,13 @@ def respond(
 ) -> None:
     """Send messages to a slash command's or button's response_url (at most 5 uses per URL)."""
     webhook = WebhookClient(response_url, timeout=30, retry_handlers=retry_handlers())
-    for i, message in enumerate(messages[:5]):
+    if len(messages) > MAX_RESPONSE_URL_USES:
+        _log.warning(
+            "response_url accepts %d messages; %d dropped",
+            MAX_RESPONSE_URL_USES,
+            len(messages) - MAX_RESPONSE_URL_USES,
+        )
+    for i, message in enumerate(messages[:MAX_RESPONSE_URL_USES]):
         resp = webhook.send(
             text=message.text,
             blocks=message.blocks or None,

@@ -7,6 +7,8 @@ hands each verified-by-Bolt request to ``app.dispatch``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import signal
 import sys
@@ -18,11 +20,14 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.request import BoltRequest
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.slack import config
 from bot.slack.app import SlackBot, create_bot
 from bot.slack.context import Service, SlackContext
 from bot.slack.logs import install_token_redaction
+from bot.slack.workers import WorkerPool
 from core.settings import Settings
 
 EVENTS_PATH = "/slack/events"
@@ -36,9 +41,18 @@ class _Server(ThreadingHTTPServer):
 
 
 def make_http_server(
-    app: App, host: str = "127.0.0.1", port: int = 3000, path: str = EVENTS_PATH
+    app: App,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    path: str = EVENTS_PATH,
+    *,
+    workers: WorkerPool | None = None,
 ) -> ThreadingHTTPServer:
-    """A threaded HTTP server passing POSTs at ``path`` to the Bolt app (``port=0`` picks a free port)."""
+    """A threaded HTTP server passing POSTs at ``path`` to the Bolt app (``port=0`` picks a free port).
+
+    With ``workers``, answer jobs wait to start while requests are being acknowledged.
+    """
+    acknowledging = workers.acknowledging if workers is not None else contextlib.nullcontext
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -57,6 +71,10 @@ def make_http_server(
             if request_path != path:
                 self._send(404, {}, "")
                 return
+            with acknowledging():
+                self._dispatch(query)
+
+        def _dispatch(self, query: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY_BYTES:
                 self._send(413, {}, "")
@@ -69,8 +87,6 @@ def make_http_server(
             self._send(response.status, response.headers, response.body)
 
         def _send(self, status: int, headers: dict[str, Any], body: str | dict[str, Any]) -> None:
-            import json
-
             data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
             self.send_response(status)
             for key, values in headers.items():
@@ -83,6 +99,20 @@ def make_http_server(
             self.wfile.write(data)
 
     return _Server((host, port), Handler)
+
+
+class GatedSocketModeHandler(SocketModeHandler):
+    """Bolt's Socket Mode handler, marking each envelope as being acknowledged (see WorkerPool)."""
+
+    workers: WorkerPool | None = None
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        """Dispatch one envelope and send its acknowledgement."""
+        if self.workers is None:
+            super().handle(client, req)
+            return
+        with self.workers.acknowledging():
+            super().handle(client, req)
 
 
 def prefer_short_waits(interval: float = 0.0005) -> None:
@@ -139,7 +169,7 @@ def serve_http(
     previous = sys.getswitchinterval()
     prefer_short_waits()
     bot: SlackBot = create_bot(settings, service, http=True)
-    server = make_http_server(bot.app, host, port)
+    server = make_http_server(bot.app, host, port, workers=bot.ctx.workers)
     warm_up(bot.ctx)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
@@ -161,7 +191,10 @@ def run_socket_mode(settings: Settings, service: Service, *, stop: threading.Eve
     previous = sys.getswitchinterval()
     prefer_short_waits()
     bot = create_bot(settings, service, http=False)
-    handler = SocketModeHandler(bot.app, app_token=app_token, logger=logging.getLogger("bot.slack.socket"))
+    handler = GatedSocketModeHandler(
+        bot.app, app_token=app_token, logger=logging.getLogger("bot.slack.socket")
+    )
+    handler.workers = bot.ctx.workers
     warm_up(bot.ctx)
     try:
         handler.connect()  # type: ignore[no-untyped-call]

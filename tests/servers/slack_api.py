@@ -512,11 +512,11 @@ def post(url: str, body: str, headers: dict[str, str], *, timeout: float = 30.0)
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve a Bolt app with briefbot's HTTP runner on 127.0.0.1; yields the /slack/events URL."""
+def serving(bot: Any) -> Iterator[str]:
+    """Serve a SlackBot with briefbot's HTTP runner on 127.0.0.1; yields the /slack/events URL."""
     from bot.slack.runner import make_http_server
 
-    server = make_http_server(app, "127.0.0.1", 0)
+    server = make_http_server(bot.app, "127.0.0.1", 0, workers=bot.ctx.workers)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
