@@ -24,6 +24,7 @@ class Candidate:
     bm25_rank: int | None = None
     fused: float = 0.0
     tokens: frozenset[str] = field(default_factory=frozenset)
+    dense_trusted: bool = True  # False: the embedding model cannot compare this passage's language
 
 
 def exact_ranks(scores: Mapping[str, float | None], *, positive_only: bool = False) -> dict[str, int]:
@@ -33,11 +34,11 @@ def exact_ranks(scores: Mapping[str, float | None], *, positive_only: bool = Fal
     return {cid: rank for rank, (cid, _) in enumerate(usable, start=1)}
 
 
-def _zscores(values: Sequence[float]) -> list[float]:
-    n = len(values)
-    mean = sum(values) / n
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / n)
-    return [(v - mean) / std if std > 1e-9 else 0.0 for v in values]
+def _mean_std(values: Sequence[float]) -> tuple[float, float]:
+    if not values:
+        return 0.0, 0.0
+    mean = sum(values) / len(values)
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
 def fuse(
@@ -56,7 +57,9 @@ def fuse(
 
     - ``zscore`` (default): each score is standardised over the candidates and
       ``fused = (wd·z_dense + wb·z_bm25) / (wd + wb)``; unlike rank fusion it keeps
-      how far ahead a passage is, which measured better on the dev set.
+      how far ahead a passage is, which measured better on the dev set. A passage
+      whose dense similarity is not trusted (``dense_trusted=False``: a Dutch passage
+      under an English-only embedding model) is scored by its BM25 z-score alone.
     - ``rrf``: weighted reciprocal rank fusion, ``fused = Σ w / (rrf_k + rank)``;
       a passage without any BM25 term match gets no BM25 contribution.
     """
@@ -70,16 +73,22 @@ def fuse(
     if method == "rrf":
         for c in candidates:
             c.fused = 0.0
-            if c.dense_rank is not None:
+            if c.dense_rank is not None and c.dense_trusted:
                 c.fused += dense_weight / (rrf_k + c.dense_rank)
             if c.bm25_rank is not None:
                 c.fused += bm25_weight / (rrf_k + c.bm25_rank)
     else:
         total = (dense_weight + bm25_weight) or 1.0
-        lowest = min((c.dense for c in candidates if c.dense is not None), default=0.0)
-        z_dense = _zscores([c.dense if c.dense is not None else lowest for c in candidates])
-        z_bm25 = _zscores([c.bm25 for c in candidates])
-        for c, zd, zb in zip(candidates, z_dense, z_bm25, strict=True):
+        trusted = [c.dense for c in candidates if c.dense is not None and c.dense_trusted]
+        mean_d, std_d = _mean_std(trusted)
+        mean_b, std_b = _mean_std([c.bm25 for c in candidates])
+        for c in candidates:
+            zb = (c.bm25 - mean_b) / std_b if std_b > 1e-9 else 0.0
+            if not c.dense_trusted:
+                c.fused = zb  # no usable dense evidence: BM25 speaks alone
+                continue
+            dense = c.dense if c.dense is not None else min(trusted, default=0.0)
+            zd = (dense - mean_d) / std_d if std_d > 1e-9 else 0.0
             c.fused = (dense_weight * zd + bm25_weight * zb) / total
     return sorted(candidates, key=lambda c: (-c.fused, c.dense_rank or 10**9, c.chunk_id))
 

@@ -35,6 +35,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RERANK_POOL = 20  # passages handed to the cross-encoder (at least k)
+# Embedding model names that compare texts across languages; others are treated as English-only,
+# so their similarity to a non-English passage is not used in fusion (docs/RETRIEVAL.md).
+MULTILINGUAL_MARKERS = ("multilingual", "labse", "xlm", "bge-m3", "mul-")
+
+
+def is_multilingual_model(model_id: str) -> bool:
+    """True when the embedding model is known to compare texts across languages."""
+    name = model_id.lower()
+    return any(marker in name for marker in MULTILINGUAL_MARKERS)
 
 
 @dataclass(frozen=True)
@@ -192,6 +201,9 @@ class Retriever:
             cand.bm25 = float(bm25_scores[pos]) if pos is not None else 0.0
         missing = [cid for cid, c in cands.items() if c.dense is None]
         passages.update(self._fetch_with_similarity(missing, vector, cands))
+        if not is_multilingual_model(self.store.embedder.model_id):
+            for cid, passage in passages.items():
+                cands[cid].dense_trusted = passage.language[:2] in ("", "en")
         ordered = fuse(
             [c for c in cands.values() if c.chunk_id in passages],
             method=self.settings.fusion,

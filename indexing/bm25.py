@@ -37,7 +37,7 @@ import numpy.typing as npt
 from core.errors import StoreError
 from core.settings import Settings
 from core.types import SearchFilters
-from indexing.lexical import analyze, gloss_terms, guess_language, raw_tokens
+from indexing.lexical import STOP_DE, STOP_EN, STOP_NL, analyze, gloss_terms, guess_language, raw_tokens
 from indexing.records import days_since_epoch
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # bump when the analyzer or the layout changes: old indexes are rebuilt
+FORMAT_VERSION = 4  # bump when the analyzer or the layout changes: old indexes are rebuilt
 CURRENT = "CURRENT"
 META = "meta.json"
 FIELDS = ("body", "header")
@@ -216,7 +216,8 @@ def document_fields(document: str, metadata: dict[str, Any]) -> dict[str, list[s
     header, body = document[:start], document[start:]
     header = f"{header}\n{metadata.get('publisher') or ''}"
     lang = str(metadata.get("language") or "").lower()[:2] or guess_language(body)
-    fields = {"body": analyze(body), "header": analyze(header)}
+    stop = STOP_EN | (STOP_NL if lang == "nl" else STOP_DE if lang == "de" else frozenset())
+    fields = {"body": analyze(body, stopwords=stop), "header": analyze(header, stopwords=stop)}
     if lang in ("nl", "de"):
         for name, text in (("body", body), ("header", header)):
             fields[name].extend(gloss_terms(raw_tokens(text), lang))

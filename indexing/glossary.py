@@ -4,7 +4,9 @@ Used for cross-lingual retrieval with an English-only embedding model: Dutch or
 German questions are glossed into English keywords before embedding and BM25,
 and Dutch/German passages get English BM25 terms. Entries are general domain
 vocabulary (threats, intelligence, technology, trade, law, question words), not
-phrases from particular questions. Keys are lowercase without accents (see
+phrases from particular questions (the supply-chain/industry lines at the end of
+each block were added after the first English→Dutch measurement; docs/RETRIEVAL.md
+reports the numbers before and after). Keys are lowercase without accents (see
 :func:`indexing.lexical.fold`); regular plural/inflection suffixes are stripped
 at lookup, so only base forms and irregular forms are listed.
 """
@@ -95,6 +97,11 @@ advies=advisory|waarschuwing=warning advisory|gewaarschuwd=warned|ingelicht=noti
 geinformeerd=informed notified|gemeld=reported|meldde=reported|zei=said|zegt=says|stelt=states
 bekeken=examined|onderzocht=investigated examined|ontdekt=discovered|gemaakt=made|geplaatst=placed planted
 geinstalleerd=installed|botnet=botnet|router=router|routers=routers|server=server|servers=servers
+leverancier=supplier|toeleverancier=supplier|toeleveranciers=suppliers|toeleveringsketen=supply chain
+leveringsketen=supply chain|keten=chain|fabrikant=manufacturer|fabrikanten=manufacturers|producent=manufacturer
+hightech=high-tech|dreigingsbeeld=threat assessment|stijging=increase|toename=increase|kleine=small
+middelgrote=medium-sized|particulier=private individual|particulieren=private individuals|camera=camera
+verbergen=hide conceal|verkeer=traffic|ontwerp=design|ontwerpen=designs|contract=contract|contracten=contracts
 """
 
 _DE = """
@@ -179,6 +186,11 @@ empfehlung=advisory|gewarnt=warned|benachrichtigt=notified|informiert=informed|g
 sagte=said|sagt=says|erklarte=stated|untersucht=investigated examined|gepruft=examined
 untersuchung=investigation probe|kongress=congress|entdeckt=discovered|hergestellt=made manufactured
 installiert=installed|botnetz=botnet|router=router|server=server
+lieferant=supplier|zulieferer=supplier suppliers|lieferkette=supply chain|hersteller=manufacturer
+produzent=manufacturer|hightech=high-tech|lagebild=threat assessment|lagebericht=situation report
+anstieg=increase|zunahme=increase|kleine=small|mittelstandische=medium-sized|privatpersonen=private individuals
+kamera=camera|verbergen=hide conceal|verschleiern=conceal|verkehr=traffic|entwurf=design|entwurfe=designs
+vertrag=contract|vertrage=contracts
 """
 
 

@@ -225,28 +225,40 @@ def _lookup(word: str, lang: str) -> str | None:
     table = GLOSSARY[lang]
     if word in table:
         return table[word]
-    suffixes = ("en", "e", "s", "n", "er", "es", "em", "ern") if lang == "de" else ("en", "e", "s", "n", "ën")
+    suffixes = ("en", "e", "s", "n", "er", "es", "em", "ern") if lang == "de" else ("en", "e", "s", "n")
     for suffix in suffixes:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and word[: -len(suffix)] in table:
             return table[word[: -len(suffix)]]
     return None
 
 
+def _head(head: str, lang: str) -> str | None:
+    """A compound's first part, also with its linking ``s`` (``dreigings-beeld``) removed."""
+    return _lookup(head, lang) or (_lookup(head[:-1], lang) if head.endswith("s") else None)
+
+
 def gloss_word(word: str, lang: str) -> str | None:
-    """English for one folded Dutch/German word, trying suffixes and two-part compounds."""
+    """English for one folded Dutch/German word, trying suffixes and two-part compounds.
+
+    Compounds are split where both parts are known (``havenkranen`` → port cranes);
+    failing that, a known part of at least 5 letters is kept on its own
+    (``hightechsector`` → sector), which is better recall than nothing.
+    """
     if lang not in GLOSSARY:
         return None
     found = _lookup(word, lang)
     if found is not None or len(word) < 8:
         return found
-    for i in range(len(word) - 4, 3, -1):  # longest head first: "havenkranen" → haven + kranen
-        head, tail = word[:i], word[i:]
-        tail_en = _lookup(tail, lang)
-        if tail_en is None:
-            continue
-        head_en = _lookup(head, lang) or (_lookup(head[:-1], lang) if head.endswith("s") else None)
-        if head_en is not None:
+    splits = [(word[:i], word[i:]) for i in range(len(word) - 4, 3, -1)]  # longest head first
+    for head, tail in splits:
+        tail_en, head_en = _lookup(tail, lang), _head(head, lang)
+        if tail_en is not None and head_en is not None:
             return f"{head_en} {tail_en}"
+    for head, tail in splits:
+        if len(tail) >= 5 and (tail_en := _lookup(tail, lang)) is not None:
+            return tail_en
+        if len(head) >= 5 and (head_en := _head(head, lang)) is not None:
+            return head_en
     return None
 
 

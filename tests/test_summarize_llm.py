@@ -230,7 +230,7 @@ def test_real_llm_server_summarizes_a_short_report_with_verified_citations(
 
     summary = summarize_document(doc, settings=settings, embedder=embedder, llm=llm, target=Target(3, 90))
 
-    assert recorder.of("map") and recorder.of("final") or not summary.method.startswith("llm:")
+    assert (recorder.of("map") and recorder.of("final")) or not summary.method.startswith("llm:")
     assert len(recorder.prompts) >= 1
     if summary.method.startswith("llm:"):
         assert summary.method == f"llm:openai-compatible:{MODEL_ALIAS}"
