@@ -43,7 +43,9 @@ def english_only_plan(text: str) -> QueryPlan:
 def main() -> int:
     """Run the benchmark and print one table row per (question set, language, mode)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) / "briefbot-bench-multilingual")
+    parser.add_argument(
+        "--home", type=Path, default=Path(tempfile.gettempdir()) / "briefbot-bench-multilingual"
+    )
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--qa", type=Path, default=REPO / "benchmarks" / "multilingual_qa.jsonl")
     args = parser.parse_args()
@@ -84,7 +86,8 @@ def main() -> int:
     finally:
         retrieve.plan_query = original  # type: ignore[assignment]
 
-    print(f"\n{'question set':26} {'lang':4} {'mode':22} {'n':>3} {'hit@1':>6} {'hit@5':>6} {'hit@10':>6} {'MRR':>6}")
+    head = ("question set", "lang", "mode", "n", "hit@1", "hit@5", "hit@10", "MRR")
+    print("\n{:26} {:4} {:22} {:>3} {:>6} {:>6} {:>6} {:>6}".format(*head))
     for (qset, lang, mode), found in sorted(ranks.items()):
         n = len(found)
         hit = {k: sum(1 for r in found if r is not None and r <= k) / n for k in (1, 5, 10)}

@@ -104,6 +104,8 @@ def open_chat_model(settings: Settings) -> BaseChatModel | None:
                 max_retries=settings.llm_retries,
                 temperature=settings.llm_temperature,
                 max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
+                # ChatOpenAI sends only `max_completion_tokens`, which llama.cpp/vLLM-style servers ignore.
+                extra_body={"max_tokens": settings.llm_max_tokens},
             )
         except Exception as exc:
             raise ConfigError(

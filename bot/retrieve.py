@@ -14,11 +14,12 @@ embedding model only understands English; see docs/RETRIEVAL.md for the numbers.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from bot.filters import parse_inline_filters
 from bot.fusion import Candidate, collapse_duplicates, fuse, token_set
@@ -252,15 +253,14 @@ class Retriever:
         embeddings = page.get("embeddings")
         docs = page.get("documents") or []
         metas = page.get("metadatas") or []
-        qnorm = math.sqrt(sum(x * x for x in vector)) or 1.0
+        sims: list[float] = [0.0] * len(page["ids"])
+        if embeddings is not None and len(embeddings):
+            matrix = np.asarray(embeddings, dtype=np.float32)
+            query = np.asarray(vector, dtype=np.float32)
+            norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+            sims = (matrix @ query / np.where(norms > 0, norms, 1.0)).tolist()
         for i, rid in enumerate(page["ids"]):
-            emb = embeddings[i] if embeddings is not None else None
-            sim = 0.0
-            if emb is not None:
-                dot = float(sum(a * b for a, b in zip(vector, emb, strict=False)))
-                enorm = math.sqrt(float(sum(b * b for b in emb))) or 1.0
-                sim = dot / (qnorm * enorm)
-            cands[rid].dense = sim
+            cands[rid].dense = float(sims[i])
             out[rid] = record_to_passage(
                 rid, docs[i] if i < len(docs) else "", metas[i] if i < len(metas) else {}
             )

@@ -31,7 +31,7 @@ from bot.results import RemovedCitation, Summary, SummaryPoint
 from bot.summarize_extractive import select_sentences
 from bot.summarize_units import Target, Unit, is_paged, iter_units, target_for
 from bot.summarize_verify import citation_for
-from core.errors import DocumentError, InputError, LLMError
+from core.errors import BriefbotError, DocumentError, InputError, LLMError
 from core.types import LoadedDocument
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ def load_document(source: str, service: Briefbot, *, indexed: bool = False) -> L
     A path that does not exist is looked up in the index before giving up.
     Raises DocumentError/FetchError/InputError with a one-line reason.
     """
+    from bot.summarize_indexed import find_indexed_source, load_indexed
     from indexing.prepare import prepare_bytes, prepare_file, prepare_url
 
     settings = service.settings
@@ -75,8 +76,6 @@ def load_document(source: str, service: Briefbot, *, indexed: bool = False) -> L
     if not source:
         raise InputError("No document given.", hint="Give a file, a URL, '-' for stdin, or --doc SOURCE.")
     if indexed:
-        from bot.summarize_indexed import load_indexed
-
         return load_indexed(service, source)
     if source == "-":
         return prepare_bytes(read_stdin(), "stdin", settings)
@@ -85,17 +84,11 @@ def load_document(source: str, service: Briefbot, *, indexed: bool = False) -> L
     path = Path(source).expanduser()
     if path.exists():
         return prepare_file(path, settings)
-    from bot.summarize_indexed import find_indexed_source
-
     if settings.chroma_host or settings.chroma_path.exists():
         try:
-            found = find_indexed_source(service, source)
-        except InputError:
-            found = None
-        if found is not None:
-            from bot.summarize_indexed import load_indexed
-
-            return load_indexed(service, found)
+            return load_indexed(service, find_indexed_source(service, source))
+        except BriefbotError as exc:  # not (uniquely) in the index, or no index to ask: the path is wrong
+            log.debug("%s is not an indexed document either: %s", source, exc)
     raise DocumentError(
         source,
         "file not found",

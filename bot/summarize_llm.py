@@ -50,6 +50,7 @@ CountFn = Callable[[str], int]
 ProgressFn = Callable[[int, int], None]
 
 _ID = re.compile(r"\[\s*(c\s*\d{1,7}(?:\s*[,;]\s*c?\s*\d{1,7})*)\s*\]", re.IGNORECASE)
+_ECHO = re.compile(r"^(</?[a-z]+>|\((?:p\.|§)[^)]*\))$")  # the prompt's own tags and location lines, copied
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+")
 
 
@@ -104,7 +105,7 @@ def parse_points(reply: str) -> list[Point]:
     points: list[Point] = []
     for raw in reply.splitlines():
         line = raw.strip()
-        if not line or (line.endswith(":") and not _ID.search(line)):
+        if not line or (line.endswith(":") and not _ID.search(line)) or _ECHO.match(line):
             continue
         ids: list[int] = []
         for m in _ID.finditer(line):
@@ -184,7 +185,9 @@ class MapReduce:
         for p in points:
             bad = [i for i in p.ids if i not in allowed]
             if bad:
-                marker = "".join(f"[c{i}]" for i in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+                marker = "".join(f"[c{i}]" for i in bad[:5]) + (
+                    f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+                )
                 what = "sentences" if len(bad) > 1 else "a sentence"
                 self.removed.append(RemovedCitation(marker, f"{step}: cites {what} it was not given", p.text))
             p.ids = [i for i in p.ids if i in allowed][:MAX_IDS_PER_POINT]
@@ -307,7 +310,11 @@ class MapReduce:
             for group in groups:
                 allowed = {i for p in group for i in p.ids}
                 # Several groups: each must shrink (at most half), so the rounds converge.
-                count = min(self.target.points, max(1, len(group) // 2)) if len(groups) > 1 else self.target.points
+                count = (
+                    min(self.target.points, max(1, len(group) // 2))
+                    if len(groups) > 1
+                    else self.target.points
+                )
                 messages = self._messages(
                     "summary_reduce",
                     title=self.title,

@@ -5,8 +5,8 @@ and that sentence shares content with the point; a quoted span in a point must
 occur (whitespace- and quote-normalised, :func:`core.textmatch.contains`) on the
 cited page (PDFs) or in the cited section. A point left without a citation, or
 with a quote that is not there, is dropped and reported in ``Summary.removed``.
-A figure in a point that does not occur on its cited pages is flagged in the
-notes (the point is kept: the reader sees the flag next to the citation).
+A figure or a name (actor, agency, code) in a point that does not occur on its
+cited pages is flagged in the notes; the point is kept, the reader checks it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.results import RemovedCitation, SummaryCitation, SummaryPoint
-from bot.sentences import content_terms, numbers
+from bot.sentences import content_terms, named_entities, numbers
 from bot.summarize_llm import Point
 from bot.summarize_units import Unit, reading_text, section_texts
 from core.textmatch import contains
@@ -38,6 +38,11 @@ class Scopes:
         if self.paged:
             return self.pages.get(unit.page_number, unit.text)
         return self.sections.get(unit.section, self.whole or unit.text)
+
+
+def _is_name(entity: str) -> bool:
+    """Names worth checking: several capitalised words, acronyms, codes ("Volt Typhoon", "MIVD", "APT28")."""
+    return " " in entity or (entity.isupper() and len(entity) > 1) or any(ch.isdigit() for ch in entity)
 
 
 def citation_for(unit: Unit, *, paged: bool, title: str) -> SummaryCitation:
@@ -93,7 +98,9 @@ def verify_points(
                 if contains(u.text, q):
                     c.quote = q
                     break
-        missing = sorted(numbers(point.text) - numbers(scope))
+        missing = sorted(numbers(point.text) - numbers(scope)) + [
+            e for e in named_entities(point.text) if _is_name(e) and not contains(scope, e)
+        ]
         if missing:
             notes.append(
                 f"Check point {len(out) + 1}: {', '.join(missing)} does not occur on its cited "

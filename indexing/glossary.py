@@ -98,8 +98,9 @@ geinformeerd=informed notified|gemeld=reported|meldde=reported|zei=said|zegt=say
 bekeken=examined|onderzocht=investigated examined|ontdekt=discovered|gemaakt=made|geplaatst=placed planted
 geinstalleerd=installed|botnet=botnet|router=router|routers=routers|server=server|servers=servers
 leverancier=supplier|toeleverancier=supplier|toeleveranciers=suppliers|toeleveringsketen=supply chain
-leveringsketen=supply chain|keten=chain|fabrikant=manufacturer|fabrikanten=manufacturers|producent=manufacturer
-hightech=high-tech|dreigingsbeeld=threat assessment|stijging=increase|toename=increase|kleine=small
+leveringsketen=supply chain|keten=chain|fabrikant=manufacturer|fabrikanten=manufacturers
+producent=manufacturer|hightech=high-tech|dreigingsbeeld=threat assessment|stijging=increase
+toename=increase|kleine=small
 middelgrote=medium-sized|particulier=private individual|particulieren=private individuals|camera=camera
 verbergen=hide conceal|verkeer=traffic|ontwerp=design|ontwerpen=designs|contract=contract|contracten=contracts
 """
@@ -188,8 +189,9 @@ untersuchung=investigation probe|kongress=congress|entdeckt=discovered|hergestel
 installiert=installed|botnetz=botnet|router=router|server=server
 lieferant=supplier|zulieferer=supplier suppliers|lieferkette=supply chain|hersteller=manufacturer
 produzent=manufacturer|hightech=high-tech|lagebild=threat assessment|lagebericht=situation report
-anstieg=increase|zunahme=increase|kleine=small|mittelstandische=medium-sized|privatpersonen=private individuals
-kamera=camera|verbergen=hide conceal|verschleiern=conceal|verkehr=traffic|entwurf=design|entwurfe=designs
+anstieg=increase|zunahme=increase|kleine=small|mittelstandische=medium-sized
+privatpersonen=private individuals|kamera=camera|verbergen=hide conceal|verschleiern=conceal
+verkehr=traffic|entwurf=design|entwurfe=designs
 vertrag=contract|vertrage=contracts
 """
 

@@ -6,35 +6,36 @@ are never re-embedded) and removes the chunks that document no longer has. The
 file manifest (see :mod:`indexing.manifest` for why it exists) lets unchanged
 files be skipped without loading them or the embedding model.
 
-Crash safety: per file, vectors are written first, then record-manager keys, then
-the manifest row. Every run starts by reconciling the three (and a dirty marker
-makes the next run rebuild BM25), so a run killed at any point is brought to
-exactly the right state by the next one: no duplicate chunks, no orphans.
+Changed documents are written in groups of about ``_INDEX_BATCH`` chunks, so
+embedding batches span small documents. Crash safety (:mod:`indexing.recovery`):
+vectors are written first, then record-manager keys, then the manifest rows;
+every full run starts by reconciling the three (and a dirty marker makes the next
+run rebuild BM25), so a run killed at any point is brought to exactly the right
+state by the next one: no duplicate chunks, no orphans.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import BriefbotError, DocumentError, StoreError
+from core.errors import BriefbotError, DocumentError
 from core.settings import Settings
-from core.types import DocumentMeta
+from core.types import Chunk, DocumentMeta, LoadedDocument
 from indexing.discover import Change, Diff, plan_changes
-from indexing.manifest import Failure, FileRow, Manifest, now, record_groups, record_keys_with_groups
+from indexing.manifest import Failure, FileRow, Manifest, now, record_groups
 from indexing.progress import IndexProgress
+from indexing.recovery import delete_source, dirty_marker, index_lock, open_record_manager, reconcile
 
 if TYPE_CHECKING:
     from langchain_classic.indexes import SQLRecordManager
+    from langchain_core.documents import Document
 
     from indexing.embed import Embedder
     from indexing.store import Store
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1"  # bump when loading/cleaning/chunking changes so every file is re-processed
 _INDEX_BATCH = 256
-_LOCK_WAIT_SECONDS = 300.0
 
 
 @dataclass
@@ -100,84 +100,6 @@ def pipeline_fingerprint(settings: Settings, embedder: Embedder) -> str:
     """Hash of everything that shapes a file's chunks; a change re-processes every file."""
     data = [PIPELINE_VERSION, embedder.model_id, embedder.max_tokens, settings.chunk_overlap_tokens]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
-
-
-def dirty_marker(settings: Settings) -> Path:
-    """File present while the store may be ahead of the BM25 index (removed after sync)."""
-    return settings.home / "index.dirty"
-
-
-@contextmanager
-def index_lock(settings: Settings) -> Iterator[None]:
-    """One index run per BRIEFBOT_HOME at a time (the kernel frees the lock if we are killed)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    with (settings.home / "index.lock").open("a") as fh:
-        deadline = time.monotonic() + _LOCK_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StoreError(
-                        f"Another index run holds {settings.home / 'index.lock'}.",
-                        hint="Wait for it to finish (or stop `briefbot watch`) and try again.",
-                    ) from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def open_record_manager(settings: Settings, namespace: str) -> SQLRecordManager:
-    """LangChain's SQL record manager in ``settings.record_db``, schema created."""
-    from langchain_classic.indexes import SQLRecordManager
-
-    settings.record_db.parent.mkdir(parents=True, exist_ok=True)
-    manager = SQLRecordManager(namespace, db_url=f"sqlite:///{settings.record_db}")
-    manager.create_schema()
-    return manager
-
-
-def delete_source(source: str, store: Store, manager: SQLRecordManager) -> int:
-    """Remove every chunk of one document: vectors first, then their record-manager keys."""
-    deleted = 0
-    while keys := manager.list_keys(group_ids=[source], limit=5000):
-        store.delete_ids(keys)
-        manager.delete_keys(keys)
-        deleted += len(keys)
-    return deleted
-
-
-def reconcile(
-    settings: Settings, store: Store, manager: SQLRecordManager, manifest: Manifest, *, deep: bool
-) -> int:
-    """Bring vectors, record-manager keys and manifest back in step; returns repairs made.
-
-    The id-level comparison runs when ``deep`` (a previous run was interrupted) or
-    when the key count and the vector count differ; the group-level one is cheap
-    SQL and always runs.
-    """
-    repairs = 0
-    keys = record_keys_with_groups(settings.record_db, store.namespace)
-    if deep or len(keys) != store.count():
-        ids = set(store.all_ids())
-        orphans = sorted(ids - keys.keys())
-        ghosts = sorted(keys.keys() - ids)
-        store.delete_ids(orphans)
-        manager.delete_keys(ghosts)
-        stale = {keys[g] for g in ghosts}
-        manifest.delete([p for p, r in manifest.rows().items() if r.source in stale])
-        repairs += len(orphans) + len(ghosts)
-    groups = record_groups(settings.record_db, store.namespace)
-    rows = manifest.rows()
-    in_manifest = {r.source for r in rows.values()}
-    for source in sorted(groups.keys() - in_manifest):  # chunks of a file whose run was cut short
-        repairs += delete_source(source, store, manager)
-    drop = [p for p, r in rows.items() if groups.get(r.source, 0) != r.n_chunks]
-    manifest.delete(drop)  # their files are indexed again below
-    return repairs + len(drop)
 
 
 def index_paths(
@@ -325,6 +247,14 @@ def _remember(manifest: Manifest, change: Change, source: str, n_chunks: int, fi
     )
 
 
+@dataclass
+class _Pending:
+    """Changed documents waiting to be written together, so embedding batches span documents."""
+
+    docs: list[Document] = field(default_factory=list)
+    files: list[tuple[Change, DocumentMeta, int]] = field(default_factory=list)
+
+
 def _apply(
     work: list[Change],
     settings: Settings,
@@ -336,14 +266,11 @@ def _apply(
     report: IndexReport,
     progress: bool,
 ) -> None:
-    from langchain_core.indexing import index
-
-    from indexing.chunk import chunk_document
-    from indexing.prepare import prepare_file
     from indexing.records import chunks_to_documents
 
     rows = manifest.rows()
     embedded_before = embedder.texts_embedded
+    pending = _Pending()
     with IndexProgress(len(work), enabled=progress) as bar, embedder.observe(bar.embedded):
         for change in work:
             bar.file(change.source)
@@ -354,50 +281,84 @@ def _apply(
                 report.deleted += 1
                 report.changes.append(("delete", change.source))
                 continue
-            assert change.target is not None
-            try:
-                doc = prepare_file(change.target.path, settings, root=change.target.root)
-                chunks = chunk_document(
-                    doc,
-                    embedder.count_tokens,
-                    max_tokens=embedder.max_tokens,
-                    overlap_tokens=settings.chunk_overlap_tokens,
-                )
-                if not chunks:
-                    raise DocumentError(change.target.display, "no text to index")
-            except DocumentError as exc:
-                _failed(manifest, change, exc.reason, fingerprint, report)
+            prepared = _prepare(change, settings, embedder)
+            if isinstance(prepared, str):
+                _failed(manifest, change, prepared, fingerprint, report)
                 continue
-            except BriefbotError:
-                raise
-            except Exception as exc:  # a loader bug on one file must not stop the run
-                log.exception("failed to prepare %s", change.target.display)
-                _failed(manifest, change, f"unexpected {type(exc).__name__}: {exc}", fingerprint, report)
-                continue
+            doc, chunks = prepared
             old = rows.get(change.path)
             if old is not None and old.source != doc.meta.source:
                 report.chunks_deleted += delete_source(old.source, store, manager)
             docs = chunks_to_documents(chunks, doc.meta)
-            result = index(
-                docs,
-                manager,
-                store.vectorstore,
-                batch_size=_INDEX_BATCH,
-                cleanup="scoped_full",  # = incremental for one document, but safe across batches
-                source_id_key="source",
-                key_encoder=lambda d: str(d.id),
-            )
-            report.chunks_added += result["num_added"]
-            report.chunks_deleted += result["num_deleted"]
-            _remember(manifest, change, doc.meta.source, len({d.id for d in docs}), fingerprint)
-            manifest.clear_failures([change.path])
-            if change.action == "add":
-                report.added += 1
-                report.new_documents.append(doc.meta)
-            else:
-                report.updated += 1
-            report.changes.append((change.action, doc.meta.source))
+            pending.docs.extend(docs)
+            pending.files.append((change, doc.meta, len({d.id for d in docs})))
+            if len(pending.docs) >= _INDEX_BATCH:
+                _flush(pending, store, manager, manifest, fingerprint, report)
+        _flush(pending, store, manager, manifest, fingerprint, report)
     report.chunks_embedded = embedder.texts_embedded - embedded_before
+
+
+def _prepare(
+    change: Change, settings: Settings, embedder: Embedder
+) -> tuple[LoadedDocument, list[Chunk]] | str:
+    """Load, clean and chunk one file; a string is the reason it failed."""
+    from indexing.chunk import chunk_document
+    from indexing.prepare import prepare_file
+
+    assert change.target is not None
+    try:
+        doc = prepare_file(change.target.path, settings, root=change.target.root)
+        chunks = chunk_document(
+            doc,
+            embedder.count_tokens,
+            max_tokens=embedder.max_tokens,
+            overlap_tokens=settings.chunk_overlap_tokens,
+        )
+    except DocumentError as exc:
+        return exc.reason
+    except BriefbotError:
+        raise
+    except Exception as exc:  # a loader bug on one file must not stop the run
+        log.exception("failed to prepare %s", change.target.display)
+        return f"unexpected {type(exc).__name__}: {exc}"
+    return (doc, chunks) if chunks else "no text to index"
+
+
+def _flush(
+    pending: _Pending,
+    store: Store,
+    manager: SQLRecordManager,
+    manifest: Manifest,
+    fingerprint: str,
+    report: IndexReport,
+) -> None:
+    """Write the pending documents (vectors, then records), then their manifest rows."""
+    from langchain_core.indexing import index
+
+    if not pending.files:
+        return
+    result = index(
+        pending.docs,
+        manager,
+        store.vectorstore,
+        batch_size=_INDEX_BATCH,
+        cleanup="scoped_full",  # removes each document's old chunks once all its new ones are in
+        source_id_key="source",
+        key_encoder=lambda d: str(d.id),  # the record id is the vector id
+    )
+    report.chunks_added += result["num_added"]
+    report.chunks_deleted += result["num_deleted"]
+    for change, meta, n_chunks in pending.files:
+        _remember(manifest, change, meta.source, n_chunks, fingerprint)
+        manifest.clear_failures([change.path])
+        if change.action == "add":
+            report.added += 1
+            report.new_documents.append(meta)
+        else:
+            report.updated += 1
+        report.changes.append((change.action, meta.source))
+    pending.docs.clear()
+    pending.files.clear()
 
 
 def _failed(manifest: Manifest, change: Change, reason: str, fingerprint: str, report: IndexReport) -> None:

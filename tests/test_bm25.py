@@ -14,7 +14,7 @@ from core.settings import Settings
 from core.types import SearchFilters
 from indexing import bm25
 from indexing.bm25 import Bm25Index, build_index, current_version, save_index, sync_bm25
-from indexing.lexical import analyze, gloss, guess_language, stem
+from indexing.lexical import analyze, gloss, gloss_word, guess_language, stem
 
 Record = tuple[str, str, dict[str, Any]]
 
@@ -83,6 +83,9 @@ def test_language_guess_and_glossing() -> None:
         == "which vulnerability flaw exploited abused hackers"
     )
     assert "port crane" in gloss("Hafenkräne", "de")  # compound split: Hafen + Kräne
+    assert gloss_word("beveiligingsupdates", "nl") == "security updates"
+    assert gloss_word("spionagepogingen", "nl") == "espionage"  # one known part is kept
+    assert gloss_word("onbekendwoord", "nl") is None
 
 
 # --- build, search, persist ----------------------------------------------------------------
@@ -113,6 +116,11 @@ def test_english_question_finds_the_dutch_passage_through_the_glossary() -> None
     index = build_index(RECORDS)
     hits = index.search("espionage against suppliers", 2)
     assert hits and hits[0][0] == "d:1"
+
+
+def test_dutch_stopwords_of_dutch_passages_are_not_indexed() -> None:
+    index = build_index(RECORDS)
+    assert index.search("op de zich", 5) == []  # Dutch function words match nothing
 
 
 def test_persisted_index_loads_with_identical_results(settings: Settings) -> None:

@@ -65,6 +65,30 @@ def test_fusion_weights_decide_between_the_retrievers() -> None:
     assert order(0.0, 1.0)[0] == "bm25-best"
 
 
+def test_passage_the_embedding_model_cannot_read_is_scored_by_bm25_alone() -> None:
+    def fused_of(trusted: bool) -> dict[str, float]:
+        cands = [
+            Candidate("en-1", dense=0.7, bm25=3.0),
+            Candidate("en-2", dense=0.6, bm25=1.0),
+            Candidate("nl-1", dense=0.1, bm25=4.0, dense_trusted=trusted),
+        ]
+        return {c.chunk_id: c.fused for c in fuse(cands, dense_weight=0.4, bm25_weight=0.6)}
+
+    naive, fair = fused_of(True), fused_of(False)
+    mean_b = 8.0 / 3
+    std_b = math.sqrt(((3 - mean_b) ** 2 + (1 - mean_b) ** 2 + (4 - mean_b) ** 2) / 3)
+    assert fair["nl-1"] == pytest.approx((4.0 - mean_b) / std_b)
+    assert max(fair, key=fair.__getitem__) == "nl-1"
+    assert max(naive, key=naive.__getitem__) != "nl-1"  # its low cosine would have buried it
+
+
+def test_multilingual_models_are_recognised_by_name() -> None:
+    from bot.retrieve import is_multilingual_model
+
+    assert is_multilingual_model("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2")
+    assert not is_multilingual_model("bundled:all-MiniLM-L6-v2")
+
+
 def test_near_duplicates_are_collapsed_into_the_better_ranked_one() -> None:
     text = "The botnet hijacked routers and cameras across many countries in 2024 to hide espionage traffic."
     a = Candidate("doc1:a", tokens=token_set(text))

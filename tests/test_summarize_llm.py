@@ -148,7 +148,7 @@ def test_fabricated_quotes_and_unknown_ids_are_dropped_and_numbers_flagged(
         [
             f'- The MIVD said hackers "targeted the semiconductor sector" in March. [c{first}]',
             f'- The MIVD said hackers "stole 40 fighter jets" from firms. [c{first}]',
-            f"- The firms lost 99 million euros of design files. [c{losses}]",
+            f"- The firms lost 99 million euros of design files to Volt Typhoon. [c{losses}]",
             "- An unsupported claim about ransomware gangs. [c4242]",
         ]
     )
@@ -159,7 +159,7 @@ def test_fabricated_quotes_and_unknown_ids_are_dropped_and_numbers_flagged(
     assert len(texts) == 2
     assert summary.points[0].citations[0].quote == "targeted the semiconductor sector"
     assert "99 million" in texts[1]
-    assert any("99" in n and "point 2" in n for n in summary.notes)
+    assert any("point 2: 99, Volt Typhoon does not occur" in n for n in summary.notes), summary.notes
     reasons = " | ".join(r.reason for r in summary.removed)
     assert "quote not found in the cited page" in reasons
     assert any(r.marker == "[c4242]" for r in summary.removed)
@@ -217,8 +217,8 @@ def test_real_llm_server_summarizes_a_short_report_with_verified_citations(
         llm=MODEL_ALIAS,
         llm_base_url=llama.base_url,
         llm_context_tokens=2048,
-        llm_max_tokens=256,
-        llm_timeout=180,
+        llm_max_tokens=96,  # three short points; the tiny model may ramble and CI CPUs are slow
+        llm_timeout=300,
         llm_retries=0,
     )
     llm = open_chat_model(settings)

@@ -83,7 +83,9 @@ def models_ready(base_url: str, timeout: float = 1.0) -> bool:
 
 
 @contextmanager
-def llama_server(workdir: Path, *, startup_timeout: float = 180.0, n_ctx: int = 2048) -> Iterator[LlamaServer]:
+def llama_server(
+    workdir: Path, *, startup_timeout: float = 180.0, n_ctx: int = 2048
+) -> Iterator[LlamaServer]:
     """Run the llama.cpp OpenAI-compatible server on a free port of 127.0.0.1."""
     path = model_file()
     port = free_port()
@@ -121,7 +123,9 @@ def llama_server(workdir: Path, *, startup_timeout: float = 180.0, n_ctx: int = 
             if process.poll() is not None:
                 raise RuntimeError(f"llama_cpp.server exited with {process.returncode}; see {log_path}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server did not answer within {startup_timeout:.0f} s; see {log_path}")
+                raise RuntimeError(
+                    f"llama_cpp.server did not answer within {startup_timeout:.0f} s; see {log_path}"
+                )
             time.sleep(0.3)
         yield server
     finally:
