@@ -26,7 +26,7 @@ from core.settings import Settings
 from core.types import Passage
 
 # Calibrated defaults (benchmarks/calibrate_refusal.py; docs/ANSWERS.md).
-DEFAULT_REFUSAL_THRESHOLD = 0.544
+DEFAULT_REFUSAL_THRESHOLD = 0.546
 WEIGHTS = {"dense": 2.0, "lexical": 0.5, "entities": 2.0}
 TOP_PASSAGES = 5  # passages looked at for entity coverage
 

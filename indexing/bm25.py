@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # bump when the analyzer or the layout changes: old indexes are rebuilt
+FORMAT_VERSION = 5  # bump when the analyzer or the layout changes: old indexes are rebuilt
 CURRENT = "CURRENT"
 META = "meta.json"
 FIELDS = ("body", "header")

@@ -149,12 +149,50 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+# British spellings folded to American ones before stemming (the corpus mixes both).
+_UK_WORDS = {
+    "defence": "defense",
+    "offence": "offense",
+    "licence": "license",
+    "pretence": "pretense",
+    "centre": "center",
+    "programme": "program",
+    "catalogue": "catalog",
+    "behaviour": "behavior",
+    "colour": "color",
+    "favour": "favor",
+    "honour": "honor",
+    "labour": "labor",
+    "neighbour": "neighbor",
+    "rumour": "rumor",
+    "harbour": "harbor",
+    "endeavour": "endeavor",
+    "manoeuvre": "maneuver",
+    "cheque": "check",
+}
+_UK_ISE = re.compile(r"^(\w{3,}[^aeiouw])is(e|ed|es|ing|er|ers|ation|ations)$")
+_UK_YSE = re.compile(r"^(\w+)ys(e|ed|es|ing)$")
+
+
+def americanize(word: str) -> str:
+    """``organisation`` → ``organization``, ``defence`` → ``defense``, ``analyse`` → ``analyze``."""
+    base, plural = (word[:-1], "s") if word.endswith("s") and word[:-1] in _UK_WORDS else (word, "")
+    if base in _UK_WORDS:
+        return _UK_WORDS[base] + plural
+    if (m := _UK_ISE.match(word)) is not None:
+        return f"{m[1]}iz{m[2]}"
+    if (m := _UK_YSE.match(word)) is not None and m[1].endswith(("al", "par", "cata")):
+        return f"{m[1]}yz{m[2]}"
+    return word
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light English suffix stemmer (plural, -ing, -ed, final -e); words with digits are kept."""
+    """A light English suffix stemmer (plural, -ing, -ed, final -e) after British → American
+    spelling; words with digits are kept."""
     if len(word) <= 3 or _DIGIT.search(word):
         return word
-    w = word
+    w = americanize(word)
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
     elif w.endswith("sses"):

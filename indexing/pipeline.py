@@ -31,7 +31,14 @@ from core.types import Chunk, DocumentMeta, LoadedDocument
 from indexing.discover import Change, Diff, plan_changes
 from indexing.manifest import Failure, FileRow, Manifest, now, record_groups
 from indexing.progress import IndexProgress
-from indexing.recovery import delete_source, dirty_marker, index_lock, open_record_manager, reconcile
+from indexing.recovery import (
+    delete_source,
+    dirty_marker,
+    index_lock,
+    open_record_manager,
+    prune_unrecorded,
+    reconcile,
+)
 
 if TYPE_CHECKING:
     from langchain_classic.indexes import SQLRecordManager
@@ -216,6 +223,8 @@ def _run(
             for change in diff.of("touch"):
                 _touch(manifest, change, rows[change.path])
             work = diff.of("delete", "add", "update")
+            keep = {c.source for c in diff.of("add", "update")}
+            report.repaired += prune_unrecorded(settings, store, manager, manifest, keep)
             _apply(work, settings, embedder, store, manager, manifest, fingerprint, report, progress)
         if report.changed or report.repaired or was_dirty or rebuild:
             _sync_bm25(settings, store)

@@ -78,28 +78,39 @@ def delete_source(source: str, store: Store, manager: SQLRecordManager) -> int:
 def reconcile(
     settings: Settings, store: Store, manager: SQLRecordManager, manifest: Manifest, *, deep: bool
 ) -> int:
-    """Bring vectors, record-manager keys and manifest back in step; returns repairs made.
+    """Bring vectors, record-manager keys and manifest rows back in step; returns repairs made.
 
     The id-level comparison runs when ``deep`` (a previous run was interrupted) or
-    when the key count and the vector count differ; the group-level one is cheap
-    SQL and always runs.
+    when the key count and the vector count differ; the row-level one is cheap
+    SQL and always runs. Chunks of sources with no manifest row are left to
+    :func:`prune_unrecorded`, which runs once the files to index are known.
     """
     repairs = 0
     keys = record_keys_with_groups(settings.record_db, store.namespace)
     if deep or len(keys) != store.count():
         ids = set(store.all_ids())
-        orphans = sorted(ids - keys.keys())
-        ghosts = sorted(keys.keys() - ids)
+        orphans = sorted(ids - keys.keys())  # vectors written, run killed before their keys
+        ghosts = sorted(keys.keys() - ids)  # keys whose vectors are gone (deletes cut short, lost data)
         store.delete_ids(orphans)
         manager.delete_keys(ghosts)
         stale = {keys[g] for g in ghosts}
         manifest.delete([p for p, r in manifest.rows().items() if r.source in stale])
         repairs += len(orphans) + len(ghosts)
     groups = record_groups(settings.record_db, store.namespace)
-    rows = manifest.rows()
-    in_manifest = {r.source for r in rows.values()}
-    for source in sorted(groups.keys() - in_manifest):  # chunks of a file whose run was cut short
-        repairs += delete_source(source, store, manager)
-    drop = [p for p, r in rows.items() if groups.get(r.source, 0) != r.n_chunks]
-    manifest.delete(drop)  # their files are indexed again below
+    drop = [p for p, r in manifest.rows().items() if groups.get(r.source, 0) != r.n_chunks]
+    manifest.delete(drop)  # their files are indexed again in this run
     return repairs + len(drop)
+
+
+def prune_unrecorded(
+    settings: Settings, store: Store, manager: SQLRecordManager, manifest: Manifest, keep: set[str]
+) -> int:
+    """Delete chunks of sources that have no manifest row and are not about to be indexed.
+
+    Such chunks come from a run killed before it wrote the manifest rows; when
+    their file is indexed again (``keep``) the chunks already written are reused
+    (the record manager skips them) instead of being embedded a second time.
+    """
+    groups = record_groups(settings.record_db, store.namespace)
+    known = {r.source for r in manifest.rows().values()} | keep
+    return sum(delete_source(source, store, manager) for source in sorted(groups.keys() - known))

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import Field
 
 from bot.answer import answer_question, clean_question
 from bot.extractive import EXTRACTIVE_PREFIX
@@ -96,7 +97,7 @@ class ScriptedRetriever:
 class RecordingChat(GenericFakeChatModel):
     """A fake chat model that also keeps the messages it was sent."""
 
-    seen: list[list[BaseMessage]] = []
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
         self.seen.append(messages)
@@ -104,9 +105,7 @@ class RecordingChat(GenericFakeChatModel):
 
 
 def _chat(*replies: str) -> RecordingChat:
-    model = RecordingChat(messages=iter([AIMessage(content=r) for r in replies]))
-    model.seen = []
-    return model
+    return RecordingChat(messages=iter([AIMessage(content=r) for r in replies]))
 
 
 class BrokenChat(FakeListChatModel):

@@ -14,8 +14,14 @@ from indexing.pipeline import index_paths
 from indexing.store import index_status, open_store
 from tests.servers.chroma import ChromaServer
 from tests.servers.chroma import chroma_server as run_server
-from tests.servers.indexing import fake_embedder, sentences, small_corpus, write_article
-from tests.test_pipeline import _consistent, kill_mid_run_and_recover
+from tests.servers.indexing import (
+    assert_consistent,
+    fake_embedder,
+    kill_mid_run_and_recover,
+    sentences,
+    small_corpus,
+    write_article,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +53,7 @@ def test_index_reindex_edit_delete_against_a_server(chroma_server: ChromaServer,
     assert edited.updated == 1 and counter.texts_embedded > 0
     (corpus / "apt28.md").unlink()
     assert index_paths([corpus], settings, embedder=embedder).deleted == 1
-    per_source = _consistent(settings, embedder)
+    per_source = assert_consistent(settings, embedder)
     assert set(per_source) == {"kimsuky.md", "sub/volt.md"}
     status = index_status(settings, open_store(settings, embedder))
     assert status.documents == 2 and status.store == chroma_server.url
@@ -71,7 +77,7 @@ def test_server_data_lost_behind_our_back_is_reindexed(chroma_server: ChromaServ
     open_store(settings, embedder).reset()  # e.g. the server was restarted without its volume
     report = index_paths([corpus], settings, embedder=embedder)
     assert report.repaired > 0 and report.updated + report.added == 3
-    assert set(_consistent(settings, embedder)) == {"apt28.md", "kimsuky.md", "sub/volt.md"}
+    assert set(assert_consistent(settings, embedder)) == {"apt28.md", "kimsuky.md", "sub/volt.md"}
 
 
 def test_kill_9_mid_run_against_a_server(indexed_corpus, chroma_server: ChromaServer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

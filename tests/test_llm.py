@@ -36,10 +36,19 @@ def test_base_url_gives_an_openai_compatible_client_with_timeouts_retries_and_li
     assert model.request_timeout == 7.5
     assert model.max_retries == 0
     assert model.max_tokens == 256
+    assert model.extra_body == {"max_tokens": 256}  # llama.cpp's server ignores max_completion_tokens
     assert model.temperature == 0.2
     assert model.openai_api_key is not None
     assert model.openai_api_key.get_secret_value() == "not-needed"
     assert llm_label(settings) == "openai-compatible:local-gemma"
+
+
+def test_compatible_request_carries_max_tokens_that_llama_cpp_reads() -> None:
+    from langchain_core.messages import HumanMessage
+
+    model: Any = open_chat_model(load_settings(llm_base_url="http://127.0.0.1:1/v1", llm_max_tokens=77))
+    payload = model._get_request_payload([HumanMessage("hi")])
+    assert payload["extra_body"] == {"max_tokens": 77}
 
 
 def test_base_url_uses_the_api_key_setting_when_given() -> None:

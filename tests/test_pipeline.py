@@ -7,9 +7,6 @@ tests marked slow index the shared corpus with the real model (once per session)
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,35 +14,17 @@ import pytest
 
 from core.errors import IndexMismatchError
 from core.settings import Settings, load_settings
-from indexing.embed import Embedder, open_embedder
+from indexing.embed import open_embedder
 from indexing.pipeline import dirty_marker, index_paths, open_record_manager
 from indexing.store import open_store, store_namespace
 from tests.servers.indexing import (
+    assert_consistent,
     fake_embedder,
-    manifest_sources,
-    record_keys,
+    kill_mid_run_and_recover,
     sentences,
     small_corpus,
     write_article,
 )
-
-
-def _consistent(settings: Settings, embedder: Embedder) -> dict[str, int]:
-    """Assert vectors == record keys == manifest; return chunks per source."""
-    store = open_store(settings, embedder)
-    ids = store.all_ids()
-    assert len(ids) == len(set(ids))
-    keys = record_keys(settings, store.namespace)
-    assert set(keys) == set(ids), "record manager and vector store disagree"
-    per_source: dict[str, int] = {}
-    positions = set()
-    for rid, _doc, meta in store.iter_records():
-        per_source[meta["source"]] = per_source.get(meta["source"], 0) + 1
-        positions.add((meta["source"], meta["chunk_index"]))
-        assert keys[rid] == meta["source"]
-    assert len(positions) == len(ids), "two records claim the same place in a document"
-    assert manifest_sources(settings, store.namespace) == per_source
-    return per_source
 
 
 @pytest.fixture
@@ -58,7 +37,7 @@ def test_first_run_indexes_documents_and_skips_readme_and_sources(settings: Sett
     report = index_paths([corpus], settings, embedder=embedder)
     assert (report.added, report.updated, report.deleted, report.failed) == (3, 0, 0, [])
     assert sorted(m.source for m in report.new_documents) == ["apt28.md", "kimsuky.md", "sub/volt.md"]
-    per_source = _consistent(settings, embedder)
+    per_source = assert_consistent(settings, embedder)
     assert set(per_source) == {"apt28.md", "kimsuky.md", "sub/volt.md"}
     assert per_source["apt28.md"] > 1  # long enough for several chunks
     assert report.chunks_added == report.chunks_embedded == sum(per_source.values())
@@ -107,7 +86,7 @@ def test_editing_one_file_reembeds_only_its_changed_chunks(settings: Settings, c
     assert old - new and new - old and old & new
     assert {p.chunk_id for s in ("kimsuky.md", "sub/volt.md") for p in after.passages_for_source(s)} == others
     assert any("patched routers" in p.text for p in after.passages_for_source("apt28.md"))
-    _consistent(settings, counter)
+    assert_consistent(settings, counter)
 
 
 def test_changed_front_matter_rewrites_metadata_of_unchanged_text(settings: Settings, corpus: Path) -> None:
@@ -118,7 +97,7 @@ def test_changed_front_matter_rewrites_metadata_of_unchanged_text(settings: Sett
     index_paths([corpus], settings, embedder=embedder)
     passages = open_store(settings, embedder).passages_for_source("kimsuky.md")
     assert passages and {p.publisher for p in passages} == {"NCSC-NL"}
-    _consistent(settings, embedder)
+    assert_consistent(settings, embedder)
 
 
 def test_deleted_file_loses_its_chunks(settings: Settings, corpus: Path) -> None:
@@ -128,7 +107,7 @@ def test_deleted_file_loses_its_chunks(settings: Settings, corpus: Path) -> None
     report = index_paths([corpus], settings, embedder=embedder)
     assert report.deleted == 1 and report.chunks_deleted > 0
     assert ("delete", "sub/volt.md") in report.changes
-    assert "sub/volt.md" not in _consistent(settings, embedder)
+    assert "sub/volt.md" not in assert_consistent(settings, embedder)
 
 
 def test_plan_changes_nothing_and_loads_no_model(settings: Settings, corpus: Path) -> None:
@@ -142,7 +121,7 @@ def test_plan_changes_nothing_and_loads_no_model(settings: Settings, corpus: Pat
     (corpus / "apt28.md").unlink()
     plan = index_paths([corpus], settings, embedder=fresh, plan=True)
     assert plan.changes == [("delete", "apt28.md")] and plan.skipped == 2 and fresh.loaded is False
-    assert "apt28.md" in _consistent(settings, embedder)
+    assert "apt28.md" in assert_consistent(settings, embedder)
 
 
 def test_bad_files_are_reported_by_name_and_the_rest_is_indexed(tmp_path: Path, corpus: Path) -> None:
@@ -195,7 +174,7 @@ def test_rebuild_starts_over_and_accepts_a_new_model(settings: Settings, corpus:
     embedder = fake_embedder(settings)
     report = index_paths([corpus], settings, embedder=embedder, rebuild=True)
     assert report.added == 3 and report.skipped == 0
-    _consistent(settings, embedder)
+    assert_consistent(settings, embedder)
 
 
 def test_orphan_vectors_and_unrecorded_sources_are_repaired(settings: Settings, corpus: Path) -> None:
@@ -215,7 +194,21 @@ def test_orphan_vectors_and_unrecorded_sources_are_repaired(settings: Settings, 
     report = index_paths([corpus], settings, embedder=embedder)
     assert report.repaired >= 2
     assert "ghost:1" not in store.all_ids() and "stale:1" not in store.all_ids()
-    _consistent(settings, embedder)
+    assert_consistent(settings, embedder)
+
+
+def test_chunks_written_before_a_kill_are_reused_not_reembedded(settings: Settings, corpus: Path) -> None:
+    from indexing.manifest import Manifest
+
+    embedder = fake_embedder(settings)
+    index_paths([corpus], settings, embedder=embedder)
+    # a run killed after the vectors and keys of apt28.md were written, before its manifest row:
+    manifest = Manifest(settings.record_db, store_namespace(settings))
+    manifest.delete([str((corpus / "apt28.md").resolve())])
+    counter = fake_embedder(settings)
+    report = index_paths([corpus], settings, embedder=counter)
+    assert report.added == 1 and counter.texts_embedded == 0
+    assert_consistent(settings, counter)
 
 
 def test_dirty_marker_from_an_interrupted_run_triggers_bm25_sync(
@@ -265,7 +258,7 @@ def test_shared_corpus_is_fully_indexed(indexed_corpus) -> None:  # type: ignore
     report = indexed_corpus.report
     documents = [p for p in indexed_corpus.corpus.iterdir() if p.name != "SOURCES.md"]
     assert report.added == len(documents) == 62 and report.failed == []
-    per_source = _consistent(indexed_corpus.settings, indexed_corpus.embedder)
+    per_source = assert_consistent(indexed_corpus.settings, indexed_corpus.embedder)
     assert len(per_source) == 62 and report.chunks_added == sum(per_source.values())
 
 
@@ -310,7 +303,7 @@ def test_real_edit_and_delete_touch_only_that_document(indexed_corpus) -> None: 
     name = "wasoc-2023-07-28-compromised-microsoft-key.md"
     path = corpus / name
     original = path.read_bytes()
-    before = _consistent(settings, embedder)
+    before = assert_consistent(settings, embedder)
     try:
         path.write_bytes(original + b"\nAnalysts added one more sentence about the stolen signing key.\n")
         start = embedder.texts_embedded
@@ -320,54 +313,12 @@ def test_real_edit_and_delete_touch_only_that_document(indexed_corpus) -> None: 
         path.unlink()
         report = index_paths([corpus], settings, embedder=embedder)
         assert report.deleted == 1
-        after = _consistent(settings, embedder)
+        after = assert_consistent(settings, embedder)
         assert name not in after and {k: v for k, v in before.items() if k != name} == after
     finally:
         path.write_bytes(original)
         index_paths([corpus], settings, embedder=embedder)
-    assert _consistent(settings, embedder) == before
-
-
-KILL_SUBSET = [
-    "attack-c0024-solarwinds-compromise.md",
-    "attack-g0027-threat-group-3390.md",
-    "attack-g0035-dragonfly.md",
-    "attack-g0059-magic-hound.md",
-    "attack-g0096-apt41.md",
-    "wasoc-2023-07-28-compromised-microsoft-key.md",
-]
-
-
-def kill_mid_run_and_recover(indexed, home: Path, folder: Path, extra_env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    """Run `briefbot index` in a subprocess, kill -9 it once chunks are written, re-run, compare."""
-    from indexing.manifest import record_groups
-
-    folder.mkdir()
-    for name in KILL_SUBSET:
-        (folder / name).write_bytes((indexed.corpus / name).read_bytes())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
-    env.update({"BRIEFBOT_HOME": str(home), "HF_HUB_OFFLINE": "1", **extra_env})
-    settings = load_settings(home=home, **{k[9:].lower(): v for k, v in extra_env.items()})
-    code = f"from bot.cli import main; raise SystemExit(main(['index', {str(folder)!r}]))"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 300
-    while sum(record_groups(settings.record_db, store_namespace(settings)).values()) == 0:
-        assert proc.poll() is None, f"index finished before it could be killed: {proc.stderr.read()!r}"  # type: ignore[union-attr]
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert dirty_marker(settings).exists()
-    report = index_paths([folder], settings, embedder=indexed.embedder)
-    assert report.failed == []
-    assert not dirty_marker(settings).exists()
-    per_source = _consistent(settings, indexed.embedder)
-    reference = open_store(indexed.settings, indexed.embedder)
-    expected = {p.chunk_id for name in KILL_SUBSET for p in reference.passages_for_source(name)}
-    assert set(open_store(settings, indexed.embedder).all_ids()) == expected
-    assert sum(per_source.values()) == len(expected)
+    assert assert_consistent(settings, embedder) == before
 
 
 @pytest.mark.slow
@@ -417,7 +368,7 @@ def test_watch_reindexes_after_changes_settle_and_stops_on_event(settings: Setti
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
-    assert set(_consistent(settings, embedder)) == {"apt28.md", "sub/volt.md", "new.md"}
+    assert set(assert_consistent(settings, embedder)) == {"apt28.md", "sub/volt.md", "new.md"}
 
 
 def test_watch_returns_cleanly_on_ctrl_c(settings: Settings, corpus: Path) -> None:

@@ -289,3 +289,19 @@ def test_markdown_shows_title_metadata_labels_quotes_method_removed_and_notes() 
     assert "  > “Chinese intelligence targeted the semiconductor sector” [p. 12]" in lines
     assert "openai:gpt-4o-mini" in text
     assert "[c99]" in text and "Check point 1" in text
+
+
+def test_progress_bar_draws_on_a_terminal_only_for_long_documents(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli.summary_cmds import progress_bar
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    with progress_bar("summarizing") as update:
+        update(1, 2)  # two pages: too short for a bar
+    assert "summarizing" not in capsys.readouterr().err
+    with progress_bar("summarizing") as update:
+        for page in range(1, 41):
+            update(page, 40)
+    assert "summarizing" in capsys.readouterr().err

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +24,8 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from core.settings import Settings, load_settings
 from indexing.embed import Embedder
-from indexing.pipeline import IndexReport
+from indexing.pipeline import IndexReport, dirty_marker, index_paths
+from indexing.store import open_store, store_namespace
 
 
 def fake_embedder(settings: Settings, *, model_id: str | None = None, size: int = 384) -> Embedder:
@@ -162,3 +167,70 @@ def index_shared_copy(shared_corpus: Path, base: Path) -> IndexedCorpus:
     embedder = open_embedder(settings)
     report = index_paths([corpus], settings, embedder=embedder)
     return IndexedCorpus(settings=settings, corpus=corpus, embedder=embedder, report=report)
+
+
+def assert_consistent(settings: Settings, embedder: Embedder) -> dict[str, int]:
+    """Assert vectors == record keys == manifest; return chunks per source."""
+    store = open_store(settings, embedder)
+    ids = store.all_ids()
+    assert len(ids) == len(set(ids))
+    keys = record_keys(settings, store.namespace)
+    assert set(keys) == set(ids), "record manager and vector store disagree"
+    per_source: dict[str, int] = {}
+    positions = set()
+    for rid, _doc, meta in store.iter_records():
+        per_source[meta["source"]] = per_source.get(meta["source"], 0) + 1
+        positions.add((meta["source"], meta["chunk_index"]))
+        assert keys[rid] == meta["source"]
+    assert len(positions) == len(ids), "two records claim the same place in a document"
+    assert manifest_sources(settings, store.namespace) == per_source
+    return per_source
+
+
+KILL_SUBSET = [  # ~350 chunks: more than one write batch (256), so a kill lands between batches
+    "attack-c0024-solarwinds-compromise.md",
+    "attack-g0007-apt28.md",
+    "attack-g0016-apt29.md",
+    "attack-g0027-threat-group-3390.md",
+    "attack-g0035-dragonfly.md",
+    "attack-g0059-magic-hound.md",
+    "attack-g0094-kimsuky.md",
+    "attack-g0096-apt41.md",
+    "wasoc-2023-07-28-compromised-microsoft-key.md",
+]
+
+
+def kill_mid_run_and_recover(
+    indexed: IndexedCorpus, home: Path, folder: Path, extra_env: dict[str, str]
+) -> None:
+    """Run `briefbot index` in a subprocess, kill -9 it once chunks are written, re-run, compare."""
+    from indexing.manifest import record_groups
+
+    folder.mkdir()
+    for name in KILL_SUBSET:
+        (folder / name).write_bytes((indexed.corpus / name).read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    env.update({"BRIEFBOT_HOME": str(home), "HF_HUB_OFFLINE": "1", **extra_env})
+    settings = load_settings(home=home, **{k[9:].lower(): v for k, v in extra_env.items()})
+    code = f"from bot.cli import main; raise SystemExit(main(['index', {str(folder)!r}]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 300
+    while sum(record_groups(settings.record_db, store_namespace(settings)).values()) == 0:
+        assert proc.poll() is None, f"index finished before it could be killed: {proc.stderr.read()!r}"  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert dirty_marker(settings).exists()
+    start = indexed.embedder.texts_embedded
+    report = index_paths([folder], settings, embedder=indexed.embedder)
+    assert report.failed == []
+    assert not dirty_marker(settings).exists()
+    per_source = assert_consistent(settings, indexed.embedder)
+    reference = open_store(indexed.settings, indexed.embedder)
+    expected = {p.chunk_id for name in KILL_SUBSET for p in reference.passages_for_source(name)}
+    assert set(open_store(settings, indexed.embedder).all_ids()) == expected  # == a clean run's index
+    assert sum(per_source.values()) == len(expected)
+    assert indexed.embedder.texts_embedded - start < len(expected)  # the killed run's batches are reused
