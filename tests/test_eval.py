@@ -189,6 +189,20 @@ def test_evaluate_on_an_empty_index_says_to_index_first(qa_file: Path) -> None:
         evaluate_briefbot(FakeService(count=0), load_qa(qa_file))  # type: ignore[arg-type]
 
 
+def test_eval_cli_on_an_empty_index_fails_with_one_line(
+    qa_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("BRIEFBOT_HOME", str(tmp_path / "empty-home"))
+    assert main(["eval", str(qa_file), "--no-baseline"]) != 0
+    err = capsys.readouterr().err.strip()
+    last = err.splitlines()[-1]
+    assert last.startswith("error:") and "is empty" in last and "briefbot index" in last
+    assert "Traceback" not in err
+    assert main(["eval", str(tmp_path / "nope.jsonl")]) == 2
+
+
 def test_baseline_splits_1000_200_and_scores_dense_top_k(settings: Any, tmp_path: Path) -> None:
     from bot.eval_baseline import baseline_documents, evaluate_baseline
     from tests.servers.indexing import fake_embedder, sentences, write_article
