@@ -404,16 +404,11 @@ def test_format_passages_numbers_passages_from_one() -> None:
 
 
 @pytest.fixture(scope="module")
-def shared_bot(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Any:
+def shared_bot(indexed_corpus: Any) -> Any:
+    """A Briefbot over the session's index of ../shared/corpus (read only: questions never write)."""
     from bot.service import Briefbot
-    from core.settings import load_settings
-    from indexing.pipeline import index_paths
 
-    home = tmp_path_factory.mktemp("answer-home")
-    bot = Briefbot(load_settings(home=home))
-    index_paths([shared_corpus], bot.settings, embedder=bot.embedder, store=bot.store)
-    bot.refresh()
-    return bot
+    return Briefbot(indexed_corpus.settings, embedder=indexed_corpus.embedder)
 
 
 @pytest.mark.slow
