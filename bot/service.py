@@ -55,10 +55,10 @@ class Briefbot:
 
     @cached_property
     def store(self) -> Store:
-        """The vector store."""
+        """The vector store, opened for reading: a question never creates an index."""
         from indexing.store import open_store
 
-        return open_store(self.settings, self.embedder)
+        return open_store(self.settings, self.embedder, read_only=True)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -143,9 +143,19 @@ class Briefbot:
     # --- write path and status -------------------------------------------------
     def status(self) -> IndexStatus:
         """Documents, chunks, last indexed, model, store location."""
-        from indexing.store import index_status
+        from core.errors import EmptyIndexError
+        from indexing.store import IndexStatus, index_status
 
-        return index_status(self.settings, self.store)
+        try:
+            store = self.store
+        except EmptyIndexError:
+            where = (
+                f"{self.settings.chroma_host}:{self.settings.chroma_port}"
+                if self.settings.chroma_host
+                else str(self.settings.chroma_path)
+            )
+            return IndexStatus(0, 0, None, self.embedder.model_id, where, self.settings.collection)
+        return index_status(self.settings, store)
 
     def reindex(self, paths: Sequence[Path] | None = None, **options: Any) -> IndexReport:
         """Incrementally re-index ``paths`` (default: the corpus folder)."""
@@ -156,7 +166,7 @@ class Briefbot:
                 list(paths or [self.settings.corpus_dir]),
                 self.settings,
                 embedder=self.embedder,
-                store=self.store,
+                store=self.__dict__.get("store"),  # the pipeline opens (and creates) one if needed
                 **options,
             )
             self.refresh()

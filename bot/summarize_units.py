@@ -34,7 +34,7 @@ _CITATION_MARK = re.compile(r"\s*\(Citation:[^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _LINE_MARK = re.compile(r"^\s*(?:>\s*)+|^\s*(?:[-*+•▪◦]|\d{1,3}[.)])\s+", re.M)
 # After "(Citation: …)" markers are removed, ".(Citation: X) Next" reads ". Next": a boundary.
-_GLUED_BOUNDARY = re.compile(r"([.!?])(?=[A-Z][a-z])")
+_GLUED_BOUNDARY = re.compile(r"([a-z0-9)][.!?])(?=[A-Z][a-z]{2,})")
 
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _TOC = re.compile(r"(\.\s?){4,}|…{2,}|\s(…|\.{2,})\s*[\divxl]*\s*$")

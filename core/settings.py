@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10)
 
     # --- LLM ---------------------------------------------------------------
-    llm: str | None = Field(None, description="'provider:model', e.g. 'openai:gpt-4o-mini'. Unset = extractive.")
+    llm: str | None = Field(
+        None, description="'provider:model', e.g. 'openai:gpt-4o-mini'. Unset = extractive."
+    )
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(60.0, gt=0)

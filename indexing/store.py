@@ -128,15 +128,22 @@ class Store:
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    def _open_collection(self, *, verify: bool) -> Collection:
+    def _open_collection(self, *, verify: bool, read_only: bool = False) -> Collection:
         with self.guard():
             try:
-                collection = self.client.get_or_create_collection(
-                    name=self.name,
-                    embedding_function=None,
-                    configuration=_CONFIGURATION,  # type: ignore[arg-type]
-                    metadata=self._wanted_metadata(),
-                )
+                if read_only:
+                    if self.name not in {c.name for c in self.client.list_collections()}:
+                        raise EmptyIndexError(
+                            f"The index is empty: nothing is indexed yet in {self.location}."
+                        )
+                    collection = self.client.get_collection(name=self.name, embedding_function=None)
+                else:
+                    collection = self.client.get_or_create_collection(
+                        name=self.name,
+                        embedding_function=None,
+                        configuration=_CONFIGURATION,  # type: ignore[arg-type]
+                        metadata=self._wanted_metadata(),
+                    )
             except StoreError:
                 raise
             except Exception as exc:
@@ -338,15 +345,21 @@ class Store:
         }
 
 
-def open_store(settings: Settings, embedder: Embedder, *, verify: bool = True) -> Store:
+def open_store(
+    settings: Settings, embedder: Embedder, *, verify: bool = True, read_only: bool = False
+) -> Store:
     """Connect to the configured Chroma store and open (or create) the collection.
 
     Raises :class:`StoreUnavailableError` when the server or folder cannot be used
     and :class:`IndexMismatchError` when the collection was built with another model
-    (``verify=False`` skips that check, for ``--rebuild``).
+    (``verify=False`` skips that check, for ``--rebuild``). With ``read_only`` (the
+    read path: questions, search, summaries of indexed documents) nothing is created:
+    a missing store or collection is an :class:`EmptyIndexError`.
     """
+    if read_only and not settings.chroma_host and not (settings.chroma_path / "chroma.sqlite3").is_file():
+        raise EmptyIndexError(f"The index is empty: nothing is indexed yet in {settings.chroma_path}.")
     store = Store(settings, embedder, _make_client(settings))
-    store._collection = store._open_collection(verify=verify)
+    store._collection = store._open_collection(verify=verify, read_only=read_only)
     return store
 
 

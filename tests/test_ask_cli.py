@@ -278,11 +278,6 @@ def test_a_chroma_server_that_is_down_is_one_line_and_non_zero(
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="indexing.store.open_store creates BRIEFBOT_HOME/chroma/chroma.sqlite3 when asked to read "
-    "(reported to the lead; remove this mark once the store opens read-only)",
-)
 def test_a_question_writes_nothing_when_no_index_exists(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,6 +16,7 @@ from core.types import Passage, SearchFilters
 
 if TYPE_CHECKING:
     from bot.service import Briefbot
+    from core.settings import Settings
     from indexing.pipeline import IndexReport
 
 
@@ -72,6 +73,8 @@ def index_cmd(
         strict=strict,
     )
     print_report(report, as_json=as_json)
+    if not plan:
+        _notify(settings, report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
@@ -95,11 +98,24 @@ def watch_cmd(
     watch(
         targets,
         settings,
-        on_report=lambda r: print_report(r, as_json=as_json),
+        on_report=lambda r: _report_and_notify(settings, r, as_json=as_json),
         on_error=lambda e: typer.echo(f"error: {e} (will retry on the next change)", err=True),
         debounce=debounce,
     )
     typer.echo("stopped", err=True)
+
+
+def _report_and_notify(settings: Settings, report: IndexReport, *, as_json: bool) -> None:
+    print_report(report, as_json=as_json)
+    _notify(settings, report)
+
+
+def _notify(settings: Settings, report: IndexReport) -> None:
+    """Tell the configured Slack channel about new reports (does nothing when none is set)."""
+    if report.new_documents and settings.slack_notify_channel:
+        from bot.slack.notify import notify_if_configured
+
+        notify_if_configured(settings, report)
 
 
 def _filters(query: str, **options: str | None) -> tuple[str, SearchFilters]:
