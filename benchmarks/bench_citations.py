@@ -22,7 +22,6 @@ Reported over the answerable items that were answered:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
 import sys

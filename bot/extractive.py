@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.evidence import IdfFn, passage_idf
@@ -27,16 +27,13 @@ from core.types import Passage
 
 EXTRACTIVE_PREFIX = "From the indexed reports (extracted):"
 MAX_SENTENCES = 4
-MAX_PER_PASSAGE = 2
+MAX_PER_PASSAGE = 3  # a third sentence of the same passage sometimes holds the answer (docs/ANSWERS.md)
 PASSAGE_BM25 = 1.0  # weight of a passage's own BM25 score when picking the passage to answer from
 SECOND_PASSAGE_RELATIVE = 0.7  # a second source must be nearly as strong as the first...
 SECOND_PASSAGE_GAIN = 0.25  # ...and cover this share of the question's weighted terms the first lacks
 MIN_RELATIVE = 0.6  # a sentence must score at least this share of the best one
 MIN_LEXICAL = 0.12  # ...and share this much of the question's weighted terms
 DENSE_CANDIDATES = 8
-LOCAL_MIX = 0.0
-FOCUS_WEIGHT = 1.0
-W_LEXICAL, W_WINDOW, W_BIGRAM, W_PRIOR, W_TYPE = 0.55, 0.15, 0.1, 0.1, 0.1
 MAX_SENTENCE_CHARS = 600
 _PRONOUN_START = re.compile(r"^(?:it|its|they|their|this|these|that|those|he|she|his|her|the group)\b", re.I)
 _NUMBER_QUESTION = re.compile(
@@ -111,39 +108,6 @@ def answer_kind(question: str) -> str:
     return ""
 
 
-def _local_idf(q_terms: Sequence[str], sentences: Iterable[frozenset[str]]) -> dict[str, float]:
-    """Per question term, its IDF among the retrieved passages' sentences, scaled to [0, 1].
-
-    A term in most of these sentences (the question's topic: the group, the report) tells
-    them apart little; a term in few of them (the question's focus) tells them apart most.
-    """
-    sets = list(sentences)
-    n = len(sets)
-    top = math.log(1.0 + (n + 0.5) / 0.5) if n else 1.0
-    out = {}
-    for t in q_terms:
-        df = sum(1 for s in sets if t in s)
-        out[t] = math.log(1.0 + (n - df + 0.5) / (df + 0.5)) / top
-    return out
-
-
-_FOCUS = re.compile(
-    r"\b(?:which|what|how (?:many|much))\s+((?:[\w&'’-]+\s+){0,3}?[\w&'’-]+)"
-    r"(?=\s+(?:did|does|do|was|were|is|are|has|have|had|can|could|will|would|of|in|on|at|for|to|from|by|"
-    r"made|make|used?|$))",
-    re.IGNORECASE,
-)
-
-
-def focus_terms(question: str) -> set[str]:
-    """The terms of what the question asks for: 'lure' in "What lure did…", 'CVE' in "Which TeamCity CVE…"."""
-    m = _FOCUS.search(question)
-    if not m:
-        return set()
-    words = m.group(1).split()
-    return set(content_terms(words[-1])) if words else set()
-
-
 def _type_bonus(kind: str, text: str, q_numbers: set[str], q_entities: set[str]) -> float:
     if kind == "number":
         return 1.0 if numbers(text) - q_numbers else 0.0
@@ -175,15 +139,7 @@ def score_sentences(
     q_terms = list(dict.fromkeys(q_seq))
     q_entity_names = named_entities(question)
     entity_terms = {t for e in q_entity_names for t in content_terms(e)}
-    local = _local_idf(q_terms, all_terms.values())
-    focus = focus_terms(question)
-    weights = {
-        t: weigh(t)
-        * (1.5 if t in entity_terms else 1.0)
-        * ((1.0 - LOCAL_MIX) + LOCAL_MIX * local[t])
-        * (FOCUS_WEIGHT if t in focus else 1.0)
-        for t in q_terms
-    }
+    weights = {t: weigh(t) * (1.5 if t in entity_terms else 1.0) for t in q_terms}
     total = sum(weights.values()) or 1.0
     q_bigrams = _bigrams(q_seq)
     kind = answer_kind(question)
@@ -201,13 +157,7 @@ def score_sentences(
         bigram = min(1.0, len(q_bigrams & _bigrams(content_terms(c.text))) / 2) if q_bigrams else 0.0
         prior = max(0.0, passages[c.passage].score) / top_score
         bonus = _type_bonus(kind, c.text, q_numbers, q_entities)
-        c.score = (
-            W_LEXICAL * c.lexical
-            + W_WINDOW * window
-            + W_BIGRAM * bigram
-            + W_PRIOR * prior
-            + W_TYPE * bonus
-        )
+        c.score = 0.55 * c.lexical + 0.15 * window + 0.1 * bigram + 0.1 * prior + 0.1 * bonus
     cands.sort(key=lambda c: -c.score)
     if encoder is not None and q_terms:
         head = cands[:DENSE_CANDIDATES]

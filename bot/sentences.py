@@ -46,7 +46,7 @@ _QUESTION_WORDS = frozenset(
 )
 _ABBREVIATIONS_TEXT = (
     "e.g i.e etc vs mr mrs ms dr prof inc ltd co corp no nos fig figs approx est jan feb mar apr jun jul aug "
-    "sep sept oct nov dec st gen col lt sgt u.s u.k u.n e.u p pp vol al"
+    "sep sept oct nov dec st gen col lt sgt u.s u.k u.n e.u p pp vol al rev ver"
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
 _WORD = re.compile(r"[^\W_]+(?:[&:.'’\-][^\W_]+)*", re.UNICODE)
@@ -56,6 +56,8 @@ _BULLET = re.compile(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+")
 _CAPITAL = re.compile(r"^[A-Z0-9\"“'‘(\[*_]")
 # A short line without end punctuation ("ID: G0006", "Version: 1.4", a title) is not part of a paragraph.
 _KEY_VALUE = re.compile(r"^[\w][\w .()/-]{0,40}:\s")
+# A line ending in a lower-case word, a comma or an open bracket stops mid-sentence.
+_ENDS_MID_SENTENCE = re.compile(r"(?:\b[a-z][a-z'’-]*|[,(])$")
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,20 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     block_start: int | None = None
+    mid_sentence = False  # the open block's last line stopped mid-sentence ("… National Institute of")
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
         line_start, line_end = pos, pos + len(line)
         pos = line_end
+        short = len(stripped.split()) < 6 and not stripped.endswith((".", "!", "?", ",", ";", ":"))
         standalone = (
             bool(_BULLET.match(line))
             or stripped.startswith(("#", "|"))
             or bool(_KEY_VALUE.match(stripped))
-            or (len(stripped.split()) < 6 and not stripped.endswith((".", "!", "?", ",", ";", ":")))
+            # A short line is a title or a table cell, unless it continues a hard-wrapped sentence (PDFs).
+            or (short and not (block_start is not None and mid_sentence))
         )
+        mid_sentence = bool(stripped) and _ENDS_MID_SENTENCE.search(stripped) is not None
         if not stripped or standalone:
             if block_start is not None:
                 spans.append((block_start, line_start))

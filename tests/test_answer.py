@@ -215,6 +215,42 @@ def test_document_footnote_markers_do_not_pass_for_citations(settings: Settings)
     assert answer.removed_citations == []
 
 
+def test_a_hard_wrapped_pdf_sentence_stays_one_sentence_and_titles_stay_apart() -> None:
+    from bot.sentences import split_sentences
+
+    text = (
+        "INCIDENT RESPONSE PLAYBOOK\n"
+        "This playbook follows the phases defined in National Institute of\n"
+        "Standards and Technology (NIST) Special\n"
+        "Publication 800-61 Rev. 2, including preparation, containment and recovery.\n"
+        "Name Share of victims\n"
+        "WannaCry 40.64%\n"
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "INCIDENT RESPONSE PLAYBOOK",
+        "This playbook follows the phases defined in National Institute of Standards and Technology (NIST) "
+        "Special Publication 800-61 Rev. 2, including preparation, containment and recovery.",
+        "Name Share of victims",
+        "WannaCry 40.64%",
+    ]
+
+
+def test_extractive_answer_quotes_a_sentence_wrapped_over_pdf_lines_whole(settings: Settings) -> None:
+    pdf = _p(
+        "c1",
+        "This playbook describes the incident response phases as defined in National Institute of\n"
+        "Standards and Technology (NIST) Special\n"
+        "Publication (SP) 800-61 Rev. 2, including preparation, detection and analysis, containment, "
+        "eradication and recovery, and post-incident activities.",
+        "cisa-playbooks.pdf",
+        title="Federal incident and vulnerability response playbooks",
+    )
+    answer = _ask("Which NIST incident response phases does the CISA playbook follow?", [pdf], settings)
+    assert not answer.refused
+    assert "NIST) Special Publication (SP) 800-61 Rev. 2, including preparation" in answer.answer
+    assert "post-incident activities" in answer.answer
+
+
 def test_unanswerable_question_naming_an_absent_entity_is_refused_with_closest_passages(
     settings: Settings,
 ) -> None:
