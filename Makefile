@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	BRIEFBOT_HOME=.briefbot-demo $(VENV)/bin/briefbot index corpus/
-	BRIEFBOT_HOME=.briefbot-demo $(VENV)/bin/briefbot search "Which sectors are targeted by espionage?" -k 3
+	$(VENV)/bin/briefbot index corpus/
+	$(VENV)/bin/briefbot ask "How did state-backed actors obtain chip technology, according to NGIS?"
+	$(VENV)/bin/briefbot summarize corpus/sample-2024-09-joint-advisory-tidewater-router-botnet.md --length short
+	$(VENV)/bin/briefbot status
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -30,6 +32,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_index.py
+	$(PY) benchmarks/bench_retrieval.py
+	$(PY) benchmarks/bench_summarize.py
+	$(PY) benchmarks/bench_slack.py
 
 clean:
-	rm -rf .briefbot .briefbot-demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .briefbot .briefbot-test-cache .pytest_cache .mypy_cache .ruff_cache
