@@ -83,16 +83,18 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("interrupted", err=True)
         return 130
     except Exception as exc:  # click usage errors and friends
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            return int(exc.exit_code or 0)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        # Typer vendors its own click, so match click's exception types by name.
+        kinds = {cls.__name__ for cls in type(exc).__mro__}
+        if "Exit" in kinds:
+            return int(getattr(exc, "exit_code", 0) or 0)
+        if "Abort" in kinds:
             typer.echo("aborted", err=True)
             return 130
+        if "ClickException" in kinds:
+            ctx = getattr(exc, "ctx", None)
+            see = f" (see `{ctx.command_path} --help`)" if "UsageError" in kinds and ctx else ""
+            typer.echo(f"error: {exc.format_message()}{see}", err=True)  # type: ignore[attr-defined]
+            return int(getattr(exc, "exit_code", 2))
         if debug:
             raise
         typer.echo(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
