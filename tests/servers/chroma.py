@@ -10,12 +10,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.servers._process import stop, wait_until_ready
 
 CHROMA = Path(sys.executable).with_name("chroma")
 
@@ -65,21 +66,10 @@ def chroma_server(path: Path, *, startup_timeout: float = 60.0) -> Iterator[Chro
     )
     server = ChromaServer("127.0.0.1", port, path, process)
     try:
-        deadline = time.monotonic() + startup_timeout
-        while not heartbeat(server.url):
-            if process.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {process.returncode}; see {log.name}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"chroma run did not answer within {startup_timeout:.0f} s; see {log.name}"
-                )
-            time.sleep(0.2)
+        wait_until_ready(
+            process, lambda: heartbeat(server.url), name="chroma run", log=log.name, timeout=startup_timeout
+        )
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         log.close()

@@ -14,13 +14,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.servers._process import stop, wait_until_ready
 from tests.servers.chroma import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,21 +118,15 @@ def llama_server(
     )
     server = LlamaServer("127.0.0.1", port, path, process, log_path)
     try:
-        deadline = time.monotonic() + startup_timeout
-        while not models_ready(server.base_url):
-            if process.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}; see {log_path}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"llama_cpp.server did not answer within {startup_timeout:.0f} s; see {log_path}"
-                )
-            time.sleep(0.3)
+        wait_until_ready(
+            process,
+            lambda: models_ready(server.base_url),
+            name="llama_cpp.server",
+            log=log_path,
+            timeout=startup_timeout,
+            poll=0.3,
+        )
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process, timeout=15)
         log.close()
