@@ -47,7 +47,6 @@ def main() -> int:
 
     from bot.service import Briefbot
     from core.settings import load_settings
-    from indexing.pipeline import index_paths
 
     tmp = None
     home = args.home
@@ -57,7 +56,7 @@ def main() -> int:
     settings = load_settings(home=home)
     bot = Briefbot(settings)
     if args.home is None:
-        index_paths([args.corpus], settings, embedder=bot.embedder, store=bot.store)
+        bot.reindex([args.corpus])
         bot.refresh()
     questions = [
         json.loads(line)["question"]

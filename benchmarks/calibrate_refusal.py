@@ -86,7 +86,6 @@ def main() -> int:
     from bot.evidence import DEFAULT_REFUSAL_THRESHOLD, WEIGHTS, assess_evidence, combine, corpus_idf
     from bot.service import Briefbot
     from core.settings import load_settings
-    from indexing.pipeline import index_paths
 
     tmp = None
     home = args.home
@@ -97,7 +96,7 @@ def main() -> int:
     bot = Briefbot(settings)
     if args.home is None:
         t0 = time.perf_counter()
-        index_paths([args.corpus], settings, embedder=bot.embedder, store=bot.store)
+        bot.reindex([args.corpus])
         bot.refresh()
         print(f"indexed {args.corpus} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     dev = _load(args.qa)
