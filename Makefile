@@ -30,11 +30,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Benchmarks use ../shared (the real corpus and dev questions) and print numbers against baselines.
+SHARED ?= ../shared
 bench: $(STAMP)
-	$(PY) benchmarks/bench_index.py
-	$(PY) benchmarks/bench_retrieval.py
+	$(PY) benchmarks/bench_index.py $(SHARED)/corpus
+	BRIEFBOT_HOME=.briefbot-bench $(VENV)/bin/briefbot index $(SHARED)/corpus
+	BRIEFBOT_HOME=.briefbot-bench $(PY) benchmarks/bench_retrieval.py $(SHARED)/eval/dev_qa.jsonl
+	BRIEFBOT_HOME=.briefbot-bench $(VENV)/bin/briefbot eval $(SHARED)/eval/dev_qa.jsonl --corpus $(SHARED)/corpus
 	$(PY) benchmarks/bench_summarize.py
 	$(PY) benchmarks/bench_slack.py
 
 clean:
-	rm -rf .briefbot .briefbot-test-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .briefbot .briefbot-bench .briefbot-test-cache .pytest_cache .mypy_cache .ruff_cache
