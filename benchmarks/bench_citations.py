@@ -73,9 +73,11 @@ def main() -> int:
     parser.add_argument("--home", type=Path, required=True, help="BRIEFBOT_HOME with an index of the corpus")
     parser.add_argument("--qa", type=Path, default=SHARED / "eval" / "dev_qa.jsonl")
     parser.add_argument("--cache", type=Path, help="passage cache (default: HOME/bench-citations.pkl)")
-    parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
+    parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions (>= 1)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every answer")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
