@@ -110,10 +110,14 @@ class SummaryPoint:
 
     text: str
     citations: list[SummaryCitation] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # e.g. a number not found on the cited page
 
     def to_json(self) -> dict[str, Any]:
         """JSON shape."""
-        return {"text": self.text, "citations": [c.to_json() for c in self.citations]}
+        out: dict[str, Any] = {"text": self.text, "citations": [c.to_json() for c in self.citations]}
+        if self.flags:
+            out["flags"] = list(self.flags)
+        return out
 
 
 @dataclass

@@ -101,10 +101,12 @@ def verify_points(
         missing = sorted(numbers(point.text) - numbers(scope)) + [
             e for e in named_entities(point.text) if _is_name(e) and not contains(scope, e)
         ]
+        flags = []
         if missing:
-            notes.append(
-                f"Check point {len(out) + 1}: {', '.join(missing)} does not occur on its cited "
-                f"{'page' if scopes.paged else 'section'}."
+            flag = (
+                f"{', '.join(missing)} does not occur on its cited {'page' if scopes.paged else 'section'}."
             )
-        out.append(SummaryPoint(point.text, citations))
+            flags.append(flag)
+            notes.append(f"Check point {len(out) + 1}: {flag}")
+        out.append(SummaryPoint(point.text, citations, flags))
     return out

@@ -160,6 +160,8 @@ def test_fabricated_quotes_and_unknown_ids_are_dropped_and_numbers_flagged(
     assert summary.points[0].citations[0].quote == "targeted the semiconductor sector"
     assert "99 million" in texts[1]
     assert any("point 2: 99, Volt Typhoon does not occur" in n for n in summary.notes), summary.notes
+    assert summary.points[0].flags == [] and summary.points[1].flags[0].startswith("99, Volt Typhoon")
+    assert "flags" in summary.to_json()["points"][1] and "flags" not in summary.to_json()["points"][0]
     reasons = " | ".join(r.reason for r in summary.removed)
     assert "quote not found in the cited page" in reasons
     assert any(r.marker == "[c4242]" for r in summary.removed)
