@@ -16,13 +16,15 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared"
+
+from benchmarks._setup import indexed_bot  # noqa: E402
+
 TARGET_MS = 150.0
 
 
@@ -45,19 +47,8 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-    from bot.service import Briefbot
-    from core.settings import load_settings
-
-    tmp = None
-    home = args.home
-    if home is None:
-        tmp = tempfile.TemporaryDirectory(prefix="briefbot-bench-ask-")
-        home = Path(tmp.name)
-    settings = load_settings(home=home)
-    bot = Briefbot(settings)
-    if args.home is None:
-        bot.reindex([args.corpus])
-        bot.refresh()
+    bot, tmp = indexed_bot(args.home, args.corpus, prefix="briefbot-bench-ask-")
+    settings = bot.settings
     questions = [
         json.loads(line)["question"]
         for line in args.qa.read_text(encoding="utf-8").splitlines()

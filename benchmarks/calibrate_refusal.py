@@ -20,13 +20,13 @@ import json
 import os
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared"
+
+from benchmarks._setup import indexed_bot  # noqa: E402
 
 
 def _auc(pos: list[float], neg: list[float]) -> float:
@@ -84,21 +84,9 @@ def main() -> int:
 
     from bot.answer import answer_question
     from bot.evidence import DEFAULT_REFUSAL_THRESHOLD, WEIGHTS, assess_evidence, combine, corpus_idf
-    from bot.service import Briefbot
-    from core.settings import load_settings
 
-    tmp = None
-    home = args.home
-    if home is None:
-        tmp = tempfile.TemporaryDirectory(prefix="briefbot-calibrate-")
-        home = Path(tmp.name)
-    settings = load_settings(home=home)
-    bot = Briefbot(settings)
-    if args.home is None:
-        t0 = time.perf_counter()
-        bot.reindex([args.corpus])
-        bot.refresh()
-        print(f"indexed {args.corpus} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    bot, tmp = indexed_bot(args.home, args.corpus, prefix="briefbot-calibrate-")
+    settings = bot.settings
     dev = _load(args.qa)
     extra = _load(Path(args.extra)) if args.extra else []
     k = args.k or settings.top_k

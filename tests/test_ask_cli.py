@@ -19,6 +19,7 @@ from bot.cli import main
 from core.settings import Settings
 from core.types import SearchFilters
 from tests.servers.chroma import free_port
+from tests.servers.indexing import PASSAGE_KEYS
 from tests.test_answer import APT1, MIVD_1, MIVD_2, ScriptedRetriever
 
 JSON_KEYS = {
@@ -90,18 +91,7 @@ def test_ask_json_has_the_documented_shape(scripted: Any, capsys: pytest.Capture
     assert data["refused"] is False and data["method"] == "extractive"
     assert data["citations"] and all(set(c) == CITATION_KEYS for c in data["citations"])
     assert data["citations"][0]["n"] == 1
-    assert {
-        "rank",
-        "text",
-        "source",
-        "title",
-        "publisher",
-        "published",
-        "page",
-        "url",
-        "score",
-        "chunk_id",
-    } == set(data["passages"][0])
+    assert set(data["passages"][0]) == PASSAGE_KEYS
 
 
 def test_ask_human_output_shows_the_answer_then_numbered_sources(

@@ -12,20 +12,7 @@ from bot.cli import main
 from core.settings import Settings
 from indexing.embed import Embedder
 from tests.servers.chroma import free_port
-from tests.servers.indexing import fake_embedder, small_corpus
-
-PASSAGE_KEYS = {
-    "rank",
-    "text",
-    "source",
-    "title",
-    "publisher",
-    "published",
-    "page",
-    "url",
-    "score",
-    "chunk_id",
-}
+from tests.servers.indexing import PASSAGE_KEYS, fake_embedder, small_corpus
 
 
 @pytest.fixture

@@ -27,6 +27,20 @@ from indexing.embed import Embedder
 from indexing.pipeline import IndexReport, dirty_marker, index_paths
 from indexing.store import open_store, store_namespace
 
+# The keys of one passage in `search --json` and `ask --json` (Passage.to_json).
+PASSAGE_KEYS = {
+    "rank",
+    "text",
+    "source",
+    "title",
+    "publisher",
+    "published",
+    "page",
+    "url",
+    "score",
+    "chunk_id",
+}
+
 
 def fake_embedder(settings: Settings, *, model_id: str | None = None, size: int = 384) -> Embedder:
     """An :class:`Embedder` with the bundled tokenizer and fake vectors (``loaded`` once used)."""
