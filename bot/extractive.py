@@ -5,6 +5,8 @@ Sentences are scored on their own terms (no model call needed):
 - the IDF-weighted share of the question's content terms they contain (rare terms and
   named entities weigh most), plus a bonus for question bigrams kept together;
 - the fused retrieval score of their passage (normalised to the best passage);
+- whether they fill the question's answer slot (:mod:`bot.answer_slot`): the asked-for
+  noun next to a new name or figure ("which **contractor**" → "contractor Guangzhou Boyu…");
 - optionally, the cosine similarity of the top few candidates to the question, computed
   in one batched encode call when an encoder is given.
 
@@ -21,6 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.answer_slot import fills_slot, question_focus
 from bot.evidence import IdfFn, passage_idf
 from bot.sentences import content_terms, named_entities, numbers, split_sentences, strip_notes
 from core.types import Passage
@@ -31,6 +34,7 @@ MAX_PER_PASSAGE = 3  # a third sentence of the same passage sometimes holds the 
 PASSAGE_BM25 = 1.0  # weight of a passage's own BM25 score when picking the passage to answer from
 SECOND_PASSAGE_RELATIVE = 0.7  # a second source must be nearly as strong as the first...
 SECOND_PASSAGE_GAIN = 0.25  # ...and cover this share of the question's weighted terms the first lacks
+SLOT_BONUS = 1.0  # a sentence that fills the answer slot outranks restatements (docs/ANSWERS.md)
 MIN_RELATIVE = 0.6  # a sentence must score at least this share of the best one
 MIN_LEXICAL = 0.12  # ...and share this much of the question's weighted terms
 DENSE_CANDIDATES = 8
@@ -61,6 +65,7 @@ class Candidate:
     terms: frozenset[str]
     lexical: float = 0.0
     window: float = 0.0  # lexical share of this sentence together with the one before it
+    slot: bool = False  # fills the question's answer slot (bot.answer_slot)
     score: float = 0.0
 
 
@@ -125,11 +130,11 @@ def score_sentences(
 ) -> list[Candidate]:
     """Every usable sentence of ``passages`` with its score, best first.
 
-    score = 0.55·lexical + 0.15·window + 0.1·bigrams + 0.1·passage prior + 0.1·answer type, where
-    lexical is the IDF-weighted share of question terms in the sentence, window the same share for
-    the sentence together with the one before it (an answer often continues its context: "This
-    included…"), and answer type rewards a figure for "how many" questions and a new name for
-    "which group" ones.
+    score = 0.55·lexical + 0.15·window + 0.1·bigrams + 0.1·passage prior + 0.1·answer type
+    + SLOT_BONUS·slot, where lexical is the IDF-weighted share of question terms in the sentence,
+    window the same share for the sentence together with the one before it (an answer often
+    continues its context: "This included…"), answer type rewards a figure for "how many"
+    questions and a new name for "which group" ones, and slot is :func:`bot.answer_slot.fills_slot`.
     """
     cands, all_terms = _candidates(passages)
     if not cands:
@@ -145,6 +150,7 @@ def score_sentences(
     kind = answer_kind(question)
     q_numbers = numbers(question)
     q_entities = {e.lower() for e in q_entity_names}
+    focus = question_focus(question)
     scores = [p.score for p in passages]
     top_score = max(scores) if scores and max(scores) > 0 else 1.0
 
@@ -157,7 +163,9 @@ def score_sentences(
         bigram = min(1.0, len(q_bigrams & _bigrams(content_terms(c.text))) / 2) if q_bigrams else 0.0
         prior = max(0.0, passages[c.passage].score) / top_score
         bonus = _type_bonus(kind, c.text, q_numbers, q_entities)
+        c.slot = fills_slot(question, c.text, focus=focus, kind=kind)
         c.score = 0.55 * c.lexical + 0.15 * window + 0.1 * bigram + 0.1 * prior + 0.1 * bonus
+        c.score += SLOT_BONUS * c.slot
     cands.sort(key=lambda c: -c.score)
     if encoder is not None and q_terms:
         head = cands[:DENSE_CANDIDATES]
@@ -184,6 +192,10 @@ def _passage_strength(cands: Sequence[Candidate], passages: Sequence[Passage]) -
     return {i: v + PASSAGE_BM25 * bm25[i] / top_bm25 for i, v in strength.items()}
 
 
+def _passage_terms(p: Passage) -> set[str]:
+    return set(content_terms(f"{p.title} {p.section} {p.text}"))
+
+
 def select_sentences(
     cands: Sequence[Candidate],
     passages: Sequence[Passage],
@@ -192,7 +204,8 @@ def select_sentences(
     max_sentences: int = MAX_SENTENCES,
 ) -> list[Candidate]:
     """The best sentences of the strongest passage, plus a second passage only when it covers
-    question terms the first does not (a two-part question) and scores nearly as well.
+    question terms the first passage (all of it, not just the chosen sentences) does not, as in
+    a two-part question, and scores nearly as well.
 
     Citing few passages keeps every citation to the point (the eval's citation support).
     """
@@ -216,16 +229,13 @@ def select_sentences(
             limit -= 1
 
     take(main, MAX_PER_PASSAGE)
-    covered = set().union(*(c.terms for c in chosen)) & set(weights)
+    # The main passage establishes the topic even where its chosen sentences do not repeat it.
+    covered = _passage_terms(passages[main]) & set(weights)
     total = sum(weights.values()) or 1.0
     for other in order[1:]:
         if strength[other] < SECOND_PASSAGE_RELATIVE * strength[main]:
             break
-        gain = sum(
-            weights[t]
-            for t in set(weights) - covered
-            if any(t in c.terms for c in usable if c.passage == other)
-        )
+        gain = sum(weights[t] for t in set(weights) - covered if t in _passage_terms(passages[other]))
         if gain / total >= SECOND_PASSAGE_GAIN:
             take(other, 1)
             break

@@ -1,0 +1,117 @@
+"""Does a sentence fill the question's answer slot, or only restate its topic?
+
+Sentences that repeat the question's words ("Recorded Future … tied APT3 to the MSS")
+win on word overlap but rarely hold the answer. The sentence that does usually names
+the thing the question asks for, right next to a new name, code or figure:
+
+- "Which **contractor** …?" → "… government **contractor** Guangzhou Boyu Information …"
+- "Which TeamCity **CVE** …?" → "**CVE-2023-42793** - CVSS v3 Base Score …"
+- "How many fake local news **sites** …?" → "A network of at least 123 web**sites** …"
+
+The *focus* is the head noun after *which/what/how many/how much* ("contractor", "CVE",
+"site"); a sentence fills the slot when a focus word and a candidate answer (a name, code
+or figure the question does not contain; a figure for *how many*, a name or code for
+*which*) stand within :data:`SLOT_SPAN` words. Document furniture ("Figure 1",
+"Appendix B") never counts as an answer. This is the answer-type-plus-proximity test of
+classic extractive QA systems; pure functions, microseconds per sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.sentences import STOPWORDS, content_terms
+
+SLOT_SPAN = 5  # words between the focus and the candidate answer (calibrated: docs/ANSWERS.md)
+_FOCUS_WINDOW = 5  # words after the wh-word searched for the focus noun phrase
+_WH = re.compile(r"\b(?:which|what|whose|how\s+(?:many|much))\s+(.*)", re.IGNORECASE | re.DOTALL)
+# Adverbs that end the noun phrase: "What campaign first made…".
+_ADVERBS = frozenset(
+    ["first", "later", "now", "then", "still", "ever", "once", "mainly", "mostly", "primarily", "initially"]
+)
+_TOKEN = re.compile(r"[^\W_]+(?:[&:.'’\-][^\W_]+)*")
+_FURNITURE = frozenset(
+    [
+        "figure",
+        "fig",
+        "table",
+        "tab",
+        "appendix",
+        "annex",
+        "section",
+        "chapter",
+        "page",
+        "part",
+        "step",
+        "footnote",
+        "exhibit",
+    ]
+)
+
+
+@lru_cache(maxsize=1024)
+def question_focus(question: str) -> frozenset[str]:
+    """The analysed head noun of the noun phrase after the wh-word, or an empty set.
+
+    "Which new first-stage backdoors did APT10 use" → {"backdoor"}; "What field of research"
+    → {"field"}; "Which TeamCity CVE were…" → {"cve"}. Proper names in the phrase
+    ("TeamCity") are topic, not focus; questions without such a phrase ("What did X do",
+    "Who…", "Why…") have no focus.
+    """
+    m = _WH.search(question)
+    if not m:
+        return frozenset()
+    phrase: list[str] = []
+    for token in _TOKEN.findall(m.group(1))[:_FOCUS_WINDOW]:
+        low = token.lower()
+        if low in STOPWORDS:
+            break
+        if phrase and token.islower() and (low.endswith(("ed", "ly")) or low in _ADVERBS):
+            break  # a verb or adverb: "Which Chinese APT hijacked…", "What campaign first made…"
+        phrase.append(token)
+    # Lower-case words and acronyms ("CVE", "PLA") can be the focus; Capitalised names are topic.
+    heads = [t for t in phrase if t.islower() or t.isupper()]
+    return frozenset(content_terms(heads[-1])) if heads else frozenset()
+
+
+def _is_focus(token: str, focus: frozenset[str]) -> bool:
+    low = token.lower()
+    if set(content_terms(token)) & focus:
+        return True
+    for f in focus:
+        if low.startswith(f) and any(ch.isdigit() for ch in low):  # "cve" → "CVE-2023-42793"
+            return True
+        if len(f) >= 4 and (low.endswith(f) or low.endswith(f + "s")):  # "site" → "websites"
+            return True
+    return False
+
+
+def fills_slot(question: str, text: str, *, focus: frozenset[str], kind: str) -> bool:
+    """True when ``text`` has a focus word within :data:`SLOT_SPAN` words of a candidate answer.
+
+    ``kind`` is the expected answer type from :func:`bot.extractive.answer_kind`:
+    ``number`` wants a figure, ``name`` a name or code, ``''`` either.
+    """
+    if not focus:
+        return False
+    tokens = _TOKEN.findall(text)
+    asked = {t.lower() for t in _TOKEN.findall(question)}
+    focus_at: list[int] = []
+    answer_at: list[int] = []
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        is_focus = _is_focus(token, focus)
+        if is_focus:
+            focus_at.append(i)
+        if low in _FURNITURE or (i and tokens[i - 1].lower() in _FURNITURE):
+            continue
+        if low in asked or low in STOPWORDS:
+            continue
+        has_digit = any(ch.isdigit() for ch in token)
+        # A capital opening the sentence says nothing; a code does ("CVE-2023-42793 - …").
+        name = has_digit or (token[:1].isupper() and i > 0)
+        candidate = has_digit if kind == "number" else name if kind == "name" else name or has_digit
+        if candidate and (not is_focus or has_digit):
+            answer_at.append(i)
+    return any(abs(f - a) <= SLOT_SPAN for f in focus_at for a in answer_at)

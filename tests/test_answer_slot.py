@@ -1,0 +1,114 @@
+"""The answer slot: the asked-for noun next to a new name or figure beats a restatement."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer_slot import fills_slot, question_focus
+from bot.extractive import answer_kind, extractive_body, score_sentences
+from core.types import Passage
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Which contractor did the vendor tie to the ministry?", {"contractor"}),
+        ("Which new first-stage backdoors did the group use in 2017?", {"backdoor"}),
+        ("What field of research worried the officer?", {"field"}),
+        ("Which TeamCity CVE were the actors exploiting?", {"cve"}),
+        ("How many fake local news sites were part of the network?", {"site"}),
+        ("Which Chinese APT hijacked the updates?", {"apt"}),
+        ("What campaign first made the researchers suspect a supplier?", {"campaign"}),
+    ],
+)
+def test_focus_is_the_head_noun_after_the_wh_word(question: str, focus: set[str]) -> None:
+    assert set(question_focus(question)) == focus
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the group do with the stolen key?",
+        "Why did the password spray work?",
+        "Who planted the malware at the plant?",
+        "Summarise the report on the annual review.",
+    ],
+)
+def test_questions_without_an_asked_for_noun_have_no_focus(question: str) -> None:
+    assert question_focus(question) == frozenset()
+
+
+def _fills(question: str, sentence: str) -> bool:
+    return fills_slot(question, sentence, focus=question_focus(question), kind=answer_kind(question))
+
+
+def test_the_focus_next_to_a_new_name_fills_the_slot() -> None:
+    question = "Which contractor did Acme Research link to the ministry?"
+    assert _fills(question, "Acme showed a link between the ministry and contractor Blue Heron Systems Ltd.")
+    assert not _fills(question, "Acme Research released a report that links the group to the ministry.")
+
+
+def test_a_code_that_starts_with_the_focus_fills_the_slot() -> None:
+    assert _fills("Which Jenkins CVE were the actors exploiting?", "**CVE-2024-12345** - CVSS score 9.8")
+
+
+def test_a_figure_next_to_a_compound_of_the_focus_fills_a_number_slot() -> None:
+    question = "How many fake news sites were part of the network?"
+    assert _fills(question, "A network of at least 87 websites posed as regional outlets.")
+    # A name is no answer to "how many".
+    assert not _fills(question, "The websites were hosted by Tencent in Shenzhen.")
+
+
+def test_names_and_figures_from_the_question_are_not_answers() -> None:
+    question = "Which unit of the Cobalt Service ran the 2019 operation?"
+    assert not _fills(question, "The unit of the Cobalt Service planned the 2019 operation carefully.")
+    assert _fills(question, "The operation was run by Unit 4471 of the Cobalt Service.")
+
+
+def test_document_furniture_is_not_an_answer() -> None:
+    question = "Which incident response phases does the playbook follow?"
+    assert not _fills(question, "Figure 1 illustrates these phases, and Appendix B lists the checklist.")
+
+
+def _p(cid: str, text: str, *, bm25: float, score: float, chunk: int) -> Passage:
+    return Passage(
+        cid,
+        text,
+        "report.md",
+        title="Threat group linked to the ministry",
+        score=score,
+        extra={"bm25": bm25, "dense": 0.6, "chunk_index": chunk},
+    )
+
+
+RESTATES = _p(
+    "r",
+    "Acme Research used a report released on Wednesday to tie the Lantern group to the ministry. "
+    "The Lantern group has been active since at least 2012, according to Acme Research.",
+    bm25=14.0,
+    score=3.0,
+    chunk=0,
+)
+ANSWERS = _p(
+    "a",
+    "Using public company records, Acme Research tied the Lantern group's tradecraft to "
+    "government contractor Blue Heron Systems Ltd. The firm did not answer requests for comment.",
+    bm25=10.0,
+    score=2.2,
+    chunk=1,
+)
+
+
+def test_the_answer_sentence_outranks_a_restatement_with_more_question_words() -> None:
+    question = "Which contractor did Acme Research use to tie the Lantern group to the ministry?"
+    ranked = score_sentences(question, [RESTATES, ANSWERS])
+    assert ranked[0].slot and "Blue Heron" in ranked[0].text
+    restatement = next(c for c in ranked if c.passage == 0)
+    assert restatement.lexical > ranked[0].lexical  # it shares more words, yet ranks lower
+
+
+def test_the_extractive_answer_cites_the_passage_that_answers_not_the_one_that_restates() -> None:
+    question = "Which contractor did Acme Research use to tie the Lantern group to the ministry?"
+    body = extractive_body(question, [RESTATES, ANSWERS])
+    assert "Blue Heron Systems" in body
+    assert "[2]" in body and "[1]" not in body
