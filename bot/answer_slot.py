@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.sentences import STOPWORDS, content_terms
+from bot.sentences import STOPWORDS, content_terms, words
 
 SLOT_SPAN = 5  # words between the focus and the candidate answer (calibrated: docs/ANSWERS.md)
 _FOCUS_WINDOW = 5  # words after the wh-word searched for the focus noun phrase
@@ -30,7 +30,6 @@ _WH = re.compile(r"\b(?:which|what|whose|how\s+(?:many|much))\s+(.*)", re.IGNORE
 _ADVERBS = frozenset(
     ["first", "later", "now", "then", "still", "ever", "once", "mainly", "mostly", "primarily", "initially"]
 )
-_TOKEN = re.compile(r"[^\W_]+(?:[&:.'’\-][^\W_]+)*")
 _FURNITURE = frozenset(
     [
         "figure",
@@ -63,7 +62,7 @@ def question_focus(question: str) -> frozenset[str]:
     if not m:
         return frozenset()
     phrase: list[str] = []
-    for token in _TOKEN.findall(m.group(1))[:_FOCUS_WINDOW]:
+    for token in words(m.group(1))[:_FOCUS_WINDOW]:
         low = token.lower()
         if low in STOPWORDS:
             break
@@ -95,8 +94,8 @@ def fills_slot(question: str, text: str, *, focus: frozenset[str], kind: str) ->
     """
     if not focus:
         return False
-    tokens = _TOKEN.findall(text)
-    asked = {t.lower() for t in _TOKEN.findall(question)}
+    tokens = words(text)
+    asked = {t.lower() for t in words(question)}
     focus_at: list[int] = []
     answer_at: list[int] = []
     for i, token in enumerate(tokens):
@@ -111,7 +110,7 @@ def fills_slot(question: str, text: str, *, focus: frozenset[str], kind: str) ->
         has_digit = any(ch.isdigit() for ch in token)
         # A capital opening the sentence says nothing; a code does ("CVE-2023-42793 - …").
         name = has_digit or (token[:1].isupper() and i > 0)
-        candidate = has_digit if kind == "number" else name if kind == "name" else name or has_digit
+        candidate = has_digit if kind == "number" else name
         if candidate and (not is_focus or has_digit):
             answer_at.append(i)
     return any(abs(f - a) <= SLOT_SPAN for f in focus_at for a in answer_at)
