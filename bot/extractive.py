@@ -50,7 +50,7 @@ _NAME_QUESTION = re.compile(
     r"actor|service|malware|tool|machine|equipment|firm|vendor|name))\b",
     re.IGNORECASE,
 )
-_NOISE = re.compile(r"^\s*(?:#|\||!\[|\[\^|Retrieved\b)|https?://|www\.\w", re.IGNORECASE)
+_NOISE = re.compile(r"^\s*(?:#|\||!\[|\[\^|Retrieved\b)|https?://|www\.\w|[\w.+-]+@[\w-]+\.\w", re.IGNORECASE)
 
 Encoder = Callable[[list[str]], list[list[float]]]
 
@@ -193,7 +193,7 @@ def _passage_strength(cands: Sequence[Candidate], passages: Sequence[Passage]) -
 
 
 def _passage_terms(p: Passage) -> set[str]:
-    return set(content_terms(f"{p.title} {p.section} {p.text}"))
+    return set(content_terms(f"{p.title} {p.section} {p.publisher} {p.text}"))
 
 
 def select_sentences(

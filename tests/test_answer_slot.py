@@ -1,4 +1,4 @@
-"""The answer slot: the asked-for noun next to a new name or figure beats a restatement."""
+"""Extractive selection: the answer slot beats a restatement; no second passage for the publisher."""
 
 from __future__ import annotations
 
@@ -112,3 +112,49 @@ def test_the_extractive_answer_cites_the_passage_that_answers_not_the_one_that_r
     body = extractive_body(question, [RESTATES, ANSWERS])
     assert "Blue Heron Systems" in body
     assert "[2]" in body and "[1]" not in body
+
+
+def _report(cid: str, text: str, *, bm25: float, chunk: int) -> Passage:
+    return Passage(
+        cid,
+        text,
+        "ir-report.pdf",
+        title="Incident Response Analytics Report",
+        publisher="Kaspersky",
+        score=1.0,
+        extra={"bm25": bm25, "dense": 0.6, "chunk_index": chunk},
+    )
+
+
+def test_the_publishers_name_in_the_question_does_not_pull_in_a_second_passage() -> None:
+    question = "How often was RDP the initial vector, according to Kaspersky?"
+    answering = _report(
+        "a",
+        "The remote management interface of the RDP service was the initial attack vector in one "
+        "out of three incidents.",
+        bm25=11.0,
+        chunk=3,
+    )
+    other = _report(
+        "b",
+        "Kaspersky experts responded to incidents in many countries during the year, often within hours.",
+        bm25=12.0,
+        chunk=1,
+    )
+    body = extractive_body(question, [answering, other])
+    assert "one out of three incidents" in body and "[1]" in body
+    assert "[2]" not in body
+
+
+def test_contact_boilerplate_with_an_email_address_is_never_quoted() -> None:
+    question = "Which incident response services does the vendor offer to customers?"
+    passage = _report(
+        "c",
+        "To request incident response services, please email us at ir-team@example.com today. "
+        "The vendor offers incident response, digital forensics and malware analysis services to customers.",
+        bm25=10.0,
+        chunk=0,
+    )
+    body = extractive_body(question, [passage])
+    assert "digital forensics" in body
+    assert "@" not in body
