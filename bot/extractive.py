@@ -192,6 +192,10 @@ def _passage_strength(cands: Sequence[Candidate], passages: Sequence[Passage]) -
     return {i: v + PASSAGE_BM25 * bm25[i] / top_bm25 for i, v in strength.items()}
 
 
+def _base_score(c: Candidate) -> float:
+    return c.score - SLOT_BONUS * c.slot
+
+
 def _passage_terms(p: Passage) -> set[str]:
     return set(content_terms(f"{p.title} {p.section} {p.publisher} {p.text}"))
 
@@ -219,10 +223,14 @@ def select_sentences(
 
     def take(passage: int, limit: int) -> None:
         own = [c for c in usable if c.passage == passage]
-        best = own[0].score
+        # Relative to the best sentence's score without the slot bonus: the sentences that set
+        # the scene for an answer ("SVR actors are targeting TeamCity…") still come with it.
+        best = max(_base_score(c) for c in own)
         for c in own:
-            if limit <= 0 or len(chosen) >= max_sentences or c.score < MIN_RELATIVE * best:
+            if limit <= 0 or len(chosen) >= max_sentences:
                 break
+            if not c.slot and c.score < MIN_RELATIVE * best:
+                continue
             if any(_near_duplicate(c.terms, o.terms) for o in chosen):
                 continue
             chosen.append(c)

@@ -158,3 +158,18 @@ def test_contact_boilerplate_with_an_email_address_is_never_quoted() -> None:
     body = extractive_body(question, [passage])
     assert "digital forensics" in body
     assert "@" not in body
+
+
+def test_the_answer_comes_with_the_sentence_that_sets_its_scene() -> None:
+    question = "Which contractor did Acme Research use to tie the Lantern group to the ministry?"
+    passage = _p(
+        "s",
+        "Records show that government contractor Blue Heron Systems Ltd registered the Lantern domains. "
+        "Acme Research used those records to tie the Lantern group to the ministry on Wednesday.",
+        bm25=12.0,
+        score=3.0,
+        chunk=0,
+    )
+    body = extractive_body(question, [passage])
+    assert "Blue Heron Systems" in body
+    assert "Acme Research used those records to tie the Lantern group to the ministry" in body
