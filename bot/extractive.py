@@ -223,8 +223,8 @@ def select_sentences(
 
     def take(passage: int, limit: int) -> None:
         own = [c for c in usable if c.passage == passage]
-        # Relative to the best sentence's score without the slot bonus: the sentences that set
-        # the scene for an answer ("SVR actors are targeting TeamCity…") still come with it.
+        # Relative to the best sentence's score without the slot bonus, so that the sentences
+        # setting the scene for a slot-filling answer still come with it.
         best = max(_base_score(c) for c in own)
         for c in own:
             if limit <= 0 or len(chosen) >= max_sentences:
