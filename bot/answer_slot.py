@@ -19,6 +19,7 @@ classic extractive QA systems; pure functions, microseconds per sentence.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.sentences import STOPWORDS, content_terms, words
@@ -86,31 +87,41 @@ def _is_focus(token: str, focus: frozenset[str]) -> bool:
     return False
 
 
-def fills_slot(question: str, text: str, *, focus: frozenset[str], kind: str) -> bool:
-    """True when ``text`` has a focus word within :data:`SLOT_SPAN` words of a candidate answer.
+@dataclass(frozen=True)
+class AnswerSlot:
+    """What a question asks for, analysed once per question: its focus, the expected answer
+    type (``kind`` from :func:`bot.extractive.answer_kind`: ``number`` wants a figure, ``name``
+    a name or code, ``''`` either) and its own words, which are never an answer."""
 
-    ``kind`` is the expected answer type from :func:`bot.extractive.answer_kind`:
-    ``number`` wants a figure, ``name`` a name or code, ``''`` either.
-    """
-    if not focus:
-        return False
-    tokens = words(text)
-    asked = {t.lower() for t in words(question)}
-    focus_at: list[int] = []
-    answer_at: list[int] = []
-    for i, token in enumerate(tokens):
-        low = token.lower()
-        is_focus = _is_focus(token, focus)
-        if is_focus:
-            focus_at.append(i)
-        if low in _FURNITURE or (i and tokens[i - 1].lower() in _FURNITURE):
-            continue
-        if low in asked or low in STOPWORDS:
-            continue
-        has_digit = any(ch.isdigit() for ch in token)
-        # A capital opening the sentence says nothing; a code does ("CVE-2023-42793 - …").
-        name = has_digit or (token[:1].isupper() and i > 0)
-        candidate = has_digit if kind == "number" else name
-        if candidate and (not is_focus or has_digit):
-            answer_at.append(i)
-    return any(abs(f - a) <= SLOT_SPAN for f in focus_at for a in answer_at)
+    focus: frozenset[str]
+    kind: str
+    asked: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str, kind: str) -> AnswerSlot:
+        """The slot of ``question``."""
+        return cls(question_focus(question), kind, frozenset(t.lower() for t in words(question)))
+
+    def filled_by(self, text: str) -> bool:
+        """True when ``text`` has a focus word within :data:`SLOT_SPAN` words of a candidate answer."""
+        if not self.focus:
+            return False
+        tokens = words(text)
+        focus_at: list[int] = []
+        answer_at: list[int] = []
+        for i, token in enumerate(tokens):
+            low = token.lower()
+            is_focus = _is_focus(token, self.focus)
+            if is_focus:
+                focus_at.append(i)
+            if low in _FURNITURE or (i and tokens[i - 1].lower() in _FURNITURE):
+                continue
+            if low in self.asked or low in STOPWORDS:
+                continue
+            has_digit = any(ch.isdigit() for ch in token)
+            # A capital opening the sentence says nothing; a code does ("CVE-2023-42793 - …").
+            name = has_digit or (token[:1].isupper() and i > 0)
+            candidate = has_digit if self.kind == "number" else name
+            if candidate and (not is_focus or has_digit):
+                answer_at.append(i)
+        return any(abs(f - a) <= SLOT_SPAN for f in focus_at for a in answer_at)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.answer_slot import fills_slot, question_focus
+from bot.answer_slot import AnswerSlot
 from bot.evidence import IdfFn, passage_idf
 from bot.sentences import content_terms, named_entities, numbers, split_sentences, strip_notes
 from core.types import Passage
@@ -134,7 +134,7 @@ def score_sentences(
     + SLOT_BONUS·slot, where lexical is the IDF-weighted share of question terms in the sentence,
     window the same share for the sentence together with the one before it (an answer often
     continues its context: "This included…"), answer type rewards a figure for "how many"
-    questions and a new name for "which group" ones, and slot is :func:`bot.answer_slot.fills_slot`.
+    questions and a new name for "which group" ones, and slot is :meth:`bot.answer_slot.AnswerSlot.filled_by`.
     """
     cands, all_terms = _candidates(passages)
     if not cands:
@@ -150,7 +150,7 @@ def score_sentences(
     kind = answer_kind(question)
     q_numbers = numbers(question)
     q_entities = {e.lower() for e in q_entity_names}
-    focus = question_focus(question)
+    slot = AnswerSlot.of(question, kind)
     scores = [p.score for p in passages]
     top_score = max(scores) if scores and max(scores) > 0 else 1.0
 
@@ -163,7 +163,7 @@ def score_sentences(
         bigram = min(1.0, len(q_bigrams & _bigrams(content_terms(c.text))) / 2) if q_bigrams else 0.0
         prior = max(0.0, passages[c.passage].score) / top_score
         bonus = _type_bonus(kind, c.text, q_numbers, q_entities)
-        c.slot = fills_slot(question, c.text, focus=focus, kind=kind)
+        c.slot = slot.filled_by(c.text)
         c.score = 0.55 * c.lexical + 0.15 * window + 0.1 * bigram + 0.1 * prior + 0.1 * bonus
         c.score += SLOT_BONUS * c.slot
     cands.sort(key=lambda c: -c.score)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_slot import fills_slot, question_focus
+from bot.answer_slot import AnswerSlot, question_focus
 from bot.extractive import answer_kind, extractive_body, score_sentences
 from core.types import Passage
 
@@ -39,7 +39,7 @@ def test_questions_without_an_asked_for_noun_have_no_focus(question: str) -> Non
 
 
 def _fills(question: str, sentence: str) -> bool:
-    return fills_slot(question, sentence, focus=question_focus(question), kind=answer_kind(question))
+    return AnswerSlot.of(question, answer_kind(question)).filled_by(sentence)
 
 
 def test_the_focus_next_to_a_new_name_fills_the_slot() -> None:
