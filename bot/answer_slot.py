@@ -12,7 +12,11 @@ The *focus* is the head noun after *which/what/how many/how much* ("contractor",
 "site"); a sentence fills the slot when a focus word and a candidate answer (a name, code
 or figure the question does not contain; a figure for *how many*, a name or code for
 *which*) stand within :data:`SLOT_SPAN` words. Document furniture ("Figure 1",
-"Appendix B") never counts as an answer. This is the answer-type-plus-proximity test of
+"Appendix B") never counts as an answer. A *when* question has no focus noun: its answer
+is a date, so a sentence fills its slot with a year, month or weekday the question lacks
+("… confirms meeting Marsalek aboard the yacht in Nice in **July 2014**"). A *why* question
+asks for a reason: a sentence that gives one says so ("**because** adversaries often change
+their infrastructure", "**due to** a misconfiguration"). This is the answer-type-plus-proximity test of
 classic extractive QA systems; pure functions, microseconds per sentence.
 """
 
@@ -31,6 +35,22 @@ _WH = re.compile(r"\b(?:which|what|whose|how\s+(?:many|much))\s+(.*)", re.IGNORE
 _ADVERBS = frozenset(
     ["first", "later", "now", "then", "still", "ever", "once", "mainly", "mostly", "primarily", "initially"]
 )
+_WHEN = re.compile(r"^\W*(?:(?:since|until|from)\s+)?when\b", re.IGNORECASE)
+_WHY = re.compile(r"^\W*(?:why|for what reason)\b", re.IGNORECASE)
+_CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|as a result of|in order to|so that|caused by|thanks to|reflects?"
+    r"|the reason)\b",
+    re.IGNORECASE,
+)
+_MONTHS = frozenset(
+    [
+        *("january", "february", "march", "april", "june", "july", "august", "september", "october"),
+        *("november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct"),
+        *("nov", "dec"),
+    ]
+)
+_WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _FURNITURE = frozenset(
     [
         "figure",
@@ -91,22 +111,35 @@ def _is_focus(token: str, focus: frozenset[str]) -> bool:
 class AnswerSlot:
     """What a question asks for, analysed once per question: its focus, the expected answer
     type (``kind`` from :func:`bot.extractive.answer_kind`: ``number`` wants a figure, ``name``
-    a name or code, ``''`` either) and its own words, which are never an answer."""
+    a name or code, ``''`` either), whether it asks *when* (wants a date) or *why* (wants a
+    reason) and its own words, which are never an answer."""
 
     focus: frozenset[str]
     kind: str
     asked: frozenset[str]
+    date: bool = False
+    reason: bool = False
 
     @classmethod
     def of(cls, question: str, kind: str) -> AnswerSlot:
         """The slot of ``question``."""
-        return cls(question_focus(question), kind, frozenset(t.lower() for t in words(question)))
+        asked = frozenset(t.lower() for t in words(question))
+        when, why = _WHEN.search(question) is not None, _WHY.search(question) is not None
+        return cls(question_focus(question), kind, asked, when, why)
 
     def filled_by(self, text: str) -> bool:
-        """True when ``text`` has a focus word within :data:`SLOT_SPAN` words of a candidate answer."""
+        """True when ``text`` has a focus word within :data:`SLOT_SPAN` words of a candidate answer,
+        or, for a *when* question, a date the question does not name, or, for a *why* question,
+        a stated reason."""
+        if self.reason:
+            return _CAUSE.search(text) is not None
+        tokens = words(text)
+        if self.date:
+            return any(
+                token.lower() not in self.asked and _is_date(tokens, i) for i, token in enumerate(tokens)
+            )
         if not self.focus:
             return False
-        tokens = words(text)
         focus_at: list[int] = []
         answer_at: list[int] = []
         for i, token in enumerate(tokens):
@@ -125,3 +158,17 @@ class AnswerSlot:
             if candidate and (not is_focus or has_digit):
                 answer_at.append(i)
         return any(abs(f - a) <= SLOT_SPAN for f in focus_at for a in answer_at)
+
+
+def _is_date(tokens: list[str], i: int) -> bool:
+    """A year, a month or a weekday; "May" only next to a figure ("May 2020", "3 May")."""
+    token = tokens[i]
+    if _YEAR.fullmatch(token):
+        return True
+    if not token[:1].isupper():
+        return False
+    low = token.lower()
+    if low in _MONTHS or low in _WEEKDAYS:
+        return True
+    near = tokens[max(0, i - 1) : i] + tokens[i + 1 : i + 2]
+    return low == "may" and any(t.isdigit() for t in near)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from bot.answer_slot import AnswerSlot
 from bot.evidence import IdfFn, passage_idf
-from bot.sentences import content_terms, named_entities, numbers, split_sentences, strip_notes
+from bot.sentences import GLUED_NOTE, content_terms, named_entities, numbers, split_sentences, strip_notes
 from core.types import Passage
 
 EXTRACTIVE_PREFIX = "From the indexed reports (extracted):"
@@ -41,8 +41,8 @@ DENSE_CANDIDATES = 8
 MAX_SENTENCE_CHARS = 600
 _PRONOUN_START = re.compile(r"^(?:it|its|they|their|this|these|that|those|he|she|his|her|the group)\b", re.I)
 _NUMBER_QUESTION = re.compile(
-    r"\b(?:how (?:many|much|long|old|large|big|often)|what (?:share|percentage|percent|proportion|year|"
-    r"date|month|amount|number)|when|which year|in what year)\b",
+    r"\b(?:how (?:many|much|long|old|large|big|often|soon|quickly|fast|far)|what (?:share|percentage|percent|"
+    r"proportion|year|date|month|amount|number)|when|which year|in what year)\b",
     re.IGNORECASE,
 )
 _NAME_QUESTION = re.compile(
@@ -73,7 +73,7 @@ def _clean(text: str) -> str:
     # Drop the document's own footnote markers ("[12]"): in an answer they would read as our citations.
     text = strip_notes(text)
     text = re.sub(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+", "", text)
-    return " ".join(text.split())
+    return GLUED_NOTE.sub(".", " ".join(text.split()))
 
 
 def _candidates(passages: Sequence[Passage]) -> tuple[list[Candidate], dict[tuple[int, int], frozenset[str]]]:

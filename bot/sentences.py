@@ -50,8 +50,13 @@ _ABBREVIATIONS_TEXT = (
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
 _WORD = re.compile(r"[^\W_]+(?:[&:.'’\-][^\W_]+)*", re.UNICODE)
-# End punctuation, closing quotes/brackets and citation or footnote markers ('….” [1] Next'), then space.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?:\s*\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\])*(?:\s+|$)")
+# End punctuation, closing quotes/brackets and citation or footnote markers ('….” [1] Next'), then space;
+# or a PDF's footnote number glued to the full stop ("…more information.12 Agencies should…").
+_BOUNDARY = re.compile(
+    r"(?:[.!?…]+[\"'”’)\]]*(?:\s*\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\])*|(?<=[a-z)”’\"])\.\d{1,3}(?=\s+[A-Z]))(?:\s+|$)"
+)
+# The glued footnote number at the end of a sentence: "…(AIS) program.11" → "…(AIS) program."
+GLUED_NOTE = re.compile(r"(?<=[a-z)”’\"])\.\d{1,3}$")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣]|\d{1,2}[.)])\s+")
 _CAPITAL = re.compile(r"^[A-Z0-9\"“'‘(\[*_]")
 # A short line without end punctuation ("ID: G0006", "Version: 1.4", a title) is not part of a paragraph.

@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter
 
 from core.types import LoadedDocument, Page
+from indexing.markup import simplify_markup
 
 # --- line classification ------------------------------------------------------------------------------
 
@@ -123,39 +124,6 @@ _INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\u200c": None, "\uf
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _HYPHEN_BREAK = re.compile(r"([^\W\d_]{2,})[-\u2010]\n[ \t]*([a-zà-ÿ]{2,})")
 _DROP_CAP = re.compile(r"(?m)^([A-Z])[ \t]*\n(?=[a-z]{2,})")
-
-
-_MD_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\([^)\n]*\)")
-_MD_LINK = re.compile(r"(?<!\\)\[([^\]\n]{1,300})\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+\"[^\"\n]*\")?\)")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_LEADER = re.compile(r"(?:\s?\.){4,}|(?:\s?…){2,}")
-_RULE_RUN = re.compile(r"(?<=\S)\s*[_=~]{5,}\s*|\s*[_=~]{5,}\s*(?=\S)")
-
-
-def simplify_markup(text: str) -> str:
-    """Keep link text, drop link targets in prose ("[APT1](https://…)" → "APT1"); shorten dot leaders.
-
-    Link targets cost many word pieces and mean nothing for retrieval, except
-    where the link *is* the content: a line holding nothing but a link (a
-    reference list entry) keeps its URL as "text (url)". Bare URLs are kept.
-    Table-of-contents dot leaders ("Preparation ........ 5") become one "…".
-    """
-    text = _MD_IMAGE.sub(lambda m: m.group(1), text)
-    lines = []
-    for line in text.split("\n"):
-        links = list(_MD_LINK.finditer(line))
-        if links:
-            rest = _MD_LINK.sub("", line)
-            if len(links) == 1 and not re.search(r"[^\W_]", re.sub(r"^\s*([-*+•]|\d{1,3}[.)])\s", "", rest)):
-                link = links[0]
-                target = link.group(0)[len(link.group(1)) + 3 : -1].split()[0]
-                line = f"{line[: link.start()]}{link.group(1)} ({target}){line[link.end() :]}"
-            else:
-                line = _MD_LINK.sub(lambda m: m.group(1), line)
-        lines.append(line)
-    text = _AUTOLINK.sub(lambda m: m.group(1), "\n".join(lines))
-    text = _LEADER.sub(" … ", text)
-    return _RULE_RUN.sub(" ", text)
 
 
 def normalize_whitespace(text: str) -> str:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when loading/cleaning/chunking changes so every file is re-processed
+PIPELINE_VERSION = "2"  # bump when loading/cleaning/chunking changes so every file is re-processed
 _INDEX_BATCH = 256
 
 

@@ -173,3 +173,79 @@ def test_the_answer_comes_with_the_sentence_that_sets_its_scene() -> None:
     body = extractive_body(question, [passage])
     assert "Blue Heron Systems" in body
     assert "Acme Research used those records to tie the Lantern group to the ministry" in body
+
+
+def test_a_new_date_fills_the_slot_of_a_when_question() -> None:
+    question = "When did Petrov say he first got to know the Lantern executive?"
+    assert _fills(question, "Petrov confirms meeting him aboard the yacht in Nice in July 2014.")
+    assert _fills(question, "They met in Vienna on a Friday, he said.")
+    assert _fills(question, "The two met in May 2019 at a conference.")
+    assert not _fills(question, "Petrov says the Lantern executive has such a beautiful mind.")
+    assert not _fills(question, "The executive's office is at Prinzregentenstrasse 61.")  # a figure, no date
+    assert not _fills(question, "You may ask him how he got to know the executive.")
+
+
+def test_a_date_the_question_names_is_not_the_answer_to_when() -> None:
+    question = "When, after the 2014 meeting, did Petrov leave Nice?"
+    assert not _fills(question, "Petrov first met him in Nice in 2014.")
+    assert _fills(question, "Petrov left Nice in March 2016.")
+
+
+def test_a_stated_reason_fills_the_slot_of_a_why_question() -> None:
+    question = "Why does the playbook tell agencies to hunt on TTPs rather than atomic indicators?"
+    assert _fills(
+        question, "Atomic indicators age fast because adversaries often change their infrastructure."
+    )
+    assert _fills(
+        question, "The low conversion rate reflects the need to detect living-off-the-land threats."
+    )
+    assert not _fills(question, "Agencies should use TTPs to identify malicious activity when possible.")
+
+
+def test_how_quickly_asks_for_a_figure() -> None:
+    assert answer_kind("How quickly must an agency inform CISA of an incident?") == "number"
+    assert answer_kind("How soon was the server secured?") == "number"
+
+
+def test_the_when_answer_outranks_a_restatement_with_more_question_words() -> None:
+    question = "When did Petrov say he first got to know the Lantern executive, and where?"
+    restates = _p(
+        "r",
+        "Petrov even told friends that he moved his mother to Munich to be closer to the Lantern executive, "
+        "whose office is at Prinzregentenstrasse 61.",
+        bm25=12.0,
+        score=3.0,
+        chunk=0,
+    )
+    dated = _p(
+        "d",
+        "In gray, Petrov confirms first meeting the Lantern executive on a yacht in Nice in July 2014.",
+        bm25=9.0,
+        score=2.4,
+        chunk=1,
+    )
+    body = extractive_body(question, [restates, dated])
+    assert "July 2014" in body and "[2]" in body
+    assert "[1]" not in body
+
+
+def test_the_why_answer_outranks_a_restatement_with_more_question_words() -> None:
+    question = "Why does the playbook tell agencies to hunt on adversary TTPs rather than atomic indicators?"
+    restates = _p(
+        "r",
+        "For these reasons, agencies should hunt on adversary TTPs rather than atomic indicators "
+        "when possible.",
+        bm25=12.0,
+        score=3.0,
+        chunk=0,
+    )
+    reason = _p(
+        "c",
+        "However, because adversaries often change their infrastructure between campaigns, the shelf-life "
+        "of the atomic indicators that agencies hunt on is limited.",
+        bm25=9.0,
+        score=2.4,
+        chunk=1,
+    )
+    body = extractive_body(question, [restates, reason])
+    assert "because adversaries often change their infrastructure" in body and "[2]" in body

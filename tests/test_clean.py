@@ -350,13 +350,15 @@ def test_clean_document_keeps_pages_and_labels() -> None:
     assert cleaned.meta == doc.meta
 
 
-@pytest.mark.shared
-def test_cleaning_keeps_every_eval_quote(shared_corpus: Path, dev_qa: Path, settings: Settings) -> None:
-    """Every must_contain string of the dev questions survives cleaning of its document."""
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+HELDOUT_SETS = sorted(p.name for p in BENCHMARKS.glob("heldout*_qa.jsonl"))
+
+
+def _assert_quotes_survive_cleaning(qa: Path, corpus: Path, settings: Settings) -> None:
     import json
 
     cache: dict[str, str] = {}
-    for line in dev_qa.read_text().splitlines():
+    for line in qa.read_text().splitlines():
         item = json.loads(line)
         names = item.get("doc") or []
         names = names if isinstance(names, list) else [names]
@@ -364,7 +366,21 @@ def test_cleaning_keeps_every_eval_quote(shared_corpus: Path, dev_qa: Path, sett
             continue
         for name in names:
             if name not in cache:
-                cache[name] = normalize(clean_document(load_file(shared_corpus / name, settings)).text)
+                cache[name] = normalize(clean_document(load_file(corpus / name, settings)).text)
         text = " ".join(cache[n] for n in names)
+        # Any one must_contain string proves support (the eval's rule); all of them are checked here.
         for quote in item.get("must_contain", []):
             assert normalize(quote) in text, (item["id"], quote)
+
+
+@pytest.mark.shared
+def test_cleaning_keeps_every_eval_quote(shared_corpus: Path, dev_qa: Path, settings: Settings) -> None:
+    """Every must_contain string of the dev questions survives cleaning of its document."""
+    _assert_quotes_survive_cleaning(dev_qa, shared_corpus, settings)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", HELDOUT_SETS)
+def test_cleaning_keeps_every_heldout_quote(name: str, shared_corpus: Path, settings: Settings) -> None:
+    """The held-out sets in benchmarks/ are only fair if their quotes survive cleaning, too."""
+    _assert_quotes_survive_cleaning(BENCHMARKS / name, shared_corpus, settings)

@@ -1,0 +1,62 @@
+"""Markdown markup that means nothing to a reader: link targets, image syntax, escapes, leaders.
+
+Part of cleaning (:mod:`indexing.clean`): text keeps what a reader sees when the
+page is rendered, so passages, quotes and sentence boundaries are those of the
+rendered text ("in July 2014\\. The" reads "in July 2014. The").
+"""
+
+from __future__ import annotations
+
+import re
+
+_MD_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"(?<!\\)\[([^\]\n]{1,300})\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+\"[^\"\n]*\")?\)")
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_LEADER = re.compile(r"(?:\s?\.){4,}|(?:\s?…){2,}")
+# CommonMark lets any ASCII punctuation be backslash-escaped; converters escape the ones that
+# would otherwise start a list or a table ("2014\\.", "\\|"). "<" and ">" stay: Windows paths.
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|\"'~=:;,?/&%$@^])")
+_CODE_SPAN = re.compile(r"(`+)[^`\n]*?\1")
+_RULE_RUN = re.compile(r"(?<=\S)\s*[_=~]{5,}\s*|\s*[_=~]{5,}\s*(?=\S)")
+
+
+def simplify_markup(text: str) -> str:
+    """Keep link text, drop link targets in prose ("[APT1](https://…)" → "APT1"); shorten dot leaders.
+
+    Link targets cost many word pieces and mean nothing for retrieval, except
+    where the link *is* the content: a line holding nothing but a link (a
+    reference list entry) keeps its URL as "text (url)". Bare URLs are kept.
+    Table-of-contents dot leaders ("Preparation ........ 5") become one "…". Backslash
+    escapes are resolved (:func:`unescape_markdown`).
+    """
+    text = _MD_IMAGE.sub(lambda m: m.group(1), text)
+    lines = []
+    for line in text.split("\n"):
+        links = list(_MD_LINK.finditer(line))
+        if links:
+            rest = _MD_LINK.sub("", line)
+            if len(links) == 1 and not re.search(r"[^\W_]", re.sub(r"^\s*([-*+•]|\d{1,3}[.)])\s", "", rest)):
+                link = links[0]
+                target = link.group(0)[len(link.group(1)) + 3 : -1].split()[0]
+                line = f"{line[: link.start()]}{link.group(1)} ({target}){line[link.end() :]}"
+            else:
+                line = _MD_LINK.sub(lambda m: m.group(1), line)
+        lines.append(line)
+    # After the links: an escaped "\[" is literal text, never the start of a link.
+    text = _AUTOLINK.sub(lambda m: m.group(1), unescape_markdown("\n".join(lines)))
+    text = _LEADER.sub(" … ", text)
+    return _RULE_RUN.sub(" ", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """Resolve backslash escapes ("2014\\." → "2014.", "\\|" → "|") outside `code spans`."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_ESCAPE.sub(r"\1", text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_ESCAPE.sub(r"\1", text[pos:]))
+    return "".join(out)
