@@ -63,6 +63,45 @@ _CAPITAL = re.compile(r"^[A-Z0-9\"“'‘(\[*_]")
 _KEY_VALUE = re.compile(r"^[\w][\w .()/-]{0,40}:\s")
 # A line ending in a lower-case word, a comma or an open bracket stops mid-sentence.
 _ENDS_MID_SENTENCE = re.compile(r"(?:\b[a-z][a-z'’-]*|[,(])$")
+_MINOR_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "vs",
+        "via",
+        "with",
+    ]
+)
+
+
+def _is_title_line(line: str) -> bool:
+    """A headline: no end punctuation and every word but the minor ones capitalised
+    ("Iranian Hackers Target US Defense Contractors"), so the next line starts a paragraph."""
+    tokens = line.split()
+    if not 2 <= len(tokens) <= 16 or line.endswith((".", "!", "?", ",", ";", ":")):
+        return False
+    if tokens[-1].lower() in _MINOR_WORDS:  # "According to the Federal Bureau of Investigation and the"
+        return False
+    major = [t for t in tokens if t.lower() not in _MINOR_WORDS]
+    return bool(major) and all(t[:1].isupper() or t[:1].isdigit() for t in major)
+
+
+def _is_prose(following: list[str]) -> bool:
+    """The next line reads as running text: a capitalised sentence of eight words or more."""
+    line = following[0].strip() if following else ""
+    return len(line.split()) >= 8 and line[:1].isupper() and line.endswith((".", "!", "?", "”", '"'))
 
 
 @dataclass(frozen=True)
@@ -81,7 +120,8 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     pos = 0
     block_start: int | None = None
     mid_sentence = False  # the open block's last line stopped mid-sentence ("… National Institute of")
-    for line in text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    for n, line in enumerate(lines):
         stripped = line.strip()
         line_start, line_end = pos, pos + len(line)
         pos = line_end
@@ -92,6 +132,8 @@ def _blocks(text: str) -> list[tuple[int, int]]:
             or bool(_KEY_VALUE.match(stripped))
             # A short line is a title or a table cell, unless it continues a hard-wrapped sentence (PDFs).
             or (short and not (block_start is not None and mid_sentence))
+            # A headline over its article's first paragraph ("Iranian Hackers Target …\nAn Iranian…").
+            or (block_start is None and _is_title_line(stripped) and _is_prose(lines[n + 1 : n + 2]))
         )
         mid_sentence = bool(stripped) and _ENDS_MID_SENTENCE.search(stripped) is not None
         if not stripped or standalone:

@@ -36,3 +36,22 @@ def test_an_extracted_sentence_is_quoted_without_its_footnote_number() -> None:
     body = extractive_body("What is the primary method for sharing indicators with CISA?", [passage])
     assert "Automated Indicator Sharing program. [1]" in body
     assert "program.11" not in body
+
+
+def test_a_headline_over_the_first_paragraph_is_its_own_sentence() -> None:
+    text = (
+        "Iranian Hackers Target US Defense Contractors\n"
+        "An Iranian hacking group has moved from website defacements to a new specialty, espionage.\n"
+        "The group is known as the Ajax Security Team."
+    )
+    sentences = [s.text for s in split_sentences(text)]
+    assert sentences[0] == "Iranian Hackers Target US Defense Contractors"
+    assert sentences[1].startswith("An Iranian hacking group")
+
+
+def test_a_capitalised_line_wrapped_mid_sentence_still_joins_the_next() -> None:
+    text = (
+        "According to the Federal Bureau of Investigation and the\n"
+        "Department of Justice, the group was indicted in absentia in 2018."
+    )
+    assert len(split_sentences(text)) == 1
