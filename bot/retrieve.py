@@ -191,8 +191,10 @@ class Retriever:
         n = max(self.settings.candidates, k)
         pool = max(k, RERANK_POOL) if self.reranker else k
         vector = self.store.embedder.embed_query(plan.dense_text)
-        passages, cands = self._dense(vector, min(n, count), filters)
         index = self.lexical_index(count)
+        # Chroma compares publishers only for equality: resolve "CISA" to the stored names it means.
+        publishers = index.publishers() if filters is not None and filters.publisher else None
+        passages, cands = self._dense(vector, min(n, count), filters, publishers)
         bm25_scores = index.score_array(plan.terms)
         for cid, score in index.top(bm25_scores, n, filters):
             if cid not in cands:
@@ -221,13 +223,13 @@ class Retriever:
         return [self._finish(passages[c.chunk_id], c, rank, absorbed) for rank, c in enumerate(kept[:k], 1)]
 
     def _dense(
-        self, vector: list[float], n: int, filters: SearchFilters | None
+        self, vector: list[float], n: int, filters: SearchFilters | None, publishers: set[str] | None = None
     ) -> tuple[dict[str, Passage], dict[str, Candidate]]:
         with self.store.guard():
             result = self.store.collection.query(
                 query_embeddings=[vector],  # type: ignore[arg-type]
                 n_results=max(1, n),
-                where=where_from_filters(filters),
+                where=where_from_filters(filters, publishers),
                 include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
             )
         passages: dict[str, Passage] = {}

@@ -38,7 +38,7 @@ from core.errors import StoreError
 from core.settings import Settings
 from core.types import SearchFilters
 from indexing.lexical import STOP_DE, STOP_EN, STOP_NL, analyze, gloss_terms, guess_language, raw_tokens
-from indexing.records import days_since_epoch
+from indexing.records import days_since_epoch, publisher_matches
 
 if TYPE_CHECKING:
     import bm25s
@@ -122,6 +122,10 @@ class Bm25Index:
                 total += weight * np.asarray(model.get_scores_from_ids(token_ids), dtype=np.float32)
         return total
 
+    def publishers(self) -> set[str]:
+        """The distinct stored publishers (case-folded)."""
+        return {str(p) for p in np.unique(self.publisher_lc)} if len(self.publisher_lc) else set()
+
     def mask(self, filters: SearchFilters | None) -> npt.NDArray[np.bool_] | None:
         """Chunks allowed by ``filters`` (same semantics as ``records.where_from_filters``)."""
         if filters is None or filters.is_empty():
@@ -131,7 +135,8 @@ class Bm25Index:
             return cached
         keep = np.ones(len(self.ids), dtype=bool)
         if filters.publisher:
-            keep &= self.publisher_lc == filters.publisher.strip().casefold()
+            named = [p for p in self.publishers() if publisher_matches(filters.publisher, p)]
+            keep &= np.isin(self.publisher_lc, named)
         if filters.source:
             keep &= self.source == filters.source
         if filters.language:

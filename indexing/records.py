@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -132,17 +133,46 @@ def record_to_passage(
     )
 
 
-def where_from_filters(filters: SearchFilters | None) -> dict[str, Any] | None:
+_MINOR = frozenset(["a", "an", "and", "for", "of", "on", "the", "to"])
+_WORD = re.compile(r"[^\W_]+(?:[&'][^\W_]+)*")
+
+
+def publisher_matches(wanted: str, publisher: str) -> bool:
+    """Whether a publisher filter names ``publisher``, ignoring case: the whole name, its
+    acronym ("CISA" for "Cybersecurity and Infrastructure Security Agency", "WA SOC" for
+    "… Operations Centre (WA SOC)") or words of it ("MITRE" for "The MITRE Corporation")."""
+    want, name = wanted.strip().casefold(), publisher.strip().casefold()
+    if not want or not name:
+        return False
+    if want == name:
+        return True
+    words = _WORD.findall(name)
+    asked = _WORD.findall(want)
+    squeezed = "".join(asked)
+    acronyms = {"".join(w[0] for w in words if w not in _MINOR)}
+    acronyms.update("".join(_WORD.findall(inner)) for inner in re.findall(r"\(([^)]*)\)", name))
+    if squeezed in acronyms:
+        return True
+    return bool(asked) and all(w in words for w in asked)
+
+
+def where_from_filters(
+    filters: SearchFilters | None, publishers: Collection[str] | None = None
+) -> dict[str, Any] | None:
     """A Chroma ``where`` clause for the filters, or None when nothing is filtered.
 
-    Publisher matches case-insensitively (on the stored ``publisher_lc``); dates
-    compare on ``published_ts``, and undated documents never match a date filter.
+    Chroma compares metadata only for equality, so a publisher filter is resolved against
+    ``publishers`` (the stored ``publisher_lc`` values, e.g. from the BM25 index) with
+    :func:`publisher_matches` into an ``$in`` list; without them it matches the whole name,
+    ignoring case. Dates compare on ``published_ts``; undated documents never match a date filter.
     """
     if filters is None or filters.is_empty():
         return None
     clauses: list[dict[str, Any]] = []
     if filters.publisher:
-        clauses.append({"publisher_lc": {"$eq": filters.publisher.strip().casefold()}})
+        wanted = filters.publisher.strip().casefold()
+        named = sorted(p for p in publishers or () if publisher_matches(wanted, p))
+        clauses.append({"publisher_lc": {"$in": named} if named else {"$eq": wanted}})
     if filters.source:
         clauses.append({"source": {"$eq": filters.source}})
     if filters.language:

@@ -269,6 +269,14 @@ def test_filters_select_the_same_chunks_as_chromas_where(settings: Settings, tmp
     write_article(corpus, "a.md", title="A", publisher="CISA", published="2024-01-10", body=sentences("x", 3))
     write_article(corpus, "b.md", title="B", publisher="NCSC", published="2023-05-01", body=sentences("y", 3))
     write_article(corpus, "c.md", title="C", publisher="Cisa", published="2024-07-01", body=sentences("z", 3))
+    write_article(
+        corpus,
+        "d.md",
+        title="D",
+        publisher="Cybersecurity and Infrastructure Security Agency",
+        published="2021-11-15",
+        body=sentences("w", 3),
+    )
     store, _ = _index(corpus, settings)
     loaded = Bm25Index.load(settings)
     assert loaded is not None
@@ -280,7 +288,14 @@ def test_filters_select_the_same_chunks_as_chromas_where(settings: Settings, tmp
         SearchFilters(language="en", after=date(2023, 6, 1), before=date(2024, 12, 31)),
     ]
     for filters in cases:
-        chroma = set(store.collection.get(where=where_from_filters(filters), include=[])["ids"])
+        where = where_from_filters(filters, loaded.publishers())
+        chroma = set(store.collection.get(where=where, include=[])["ids"])
         mask = loaded.mask(filters)
         assert mask is not None
         assert {cid for cid, keep in zip(loaded.ids, mask, strict=True) if keep} == chroma, filters
+    cisa = loaded.mask(SearchFilters(publisher="CISA"))
+    ncsc = set(store.collection.get(where={"publisher_lc": {"$eq": "ncsc"}}, include=[])["ids"])
+    assert cisa is not None and ncsc
+    # Everything but the NCSC document: "CISA", "Cisa" and the full name "Cybersecurity and …".
+    assert {cid for cid, keep in zip(loaded.ids, cisa, strict=True) if not keep} == ncsc
+    assert int(cisa.sum()) == len(loaded.ids) - len(ncsc)

@@ -246,6 +246,36 @@ def test_filters_apply_to_dense_and_bm25_alike(settings: Settings, corpus: Path)
     assert retriever.search("APT1", k=5, filters=SearchFilters(publisher="nobody")) == []
 
 
+def test_a_publisher_filter_matches_the_acronym_and_words_of_the_stored_name(
+    settings: Settings, corpus: Path
+) -> None:
+    _write(
+        corpus,
+        "playbook.md",
+        "Incident response playbook",
+        "Agencies must report a major incident to the national coordinator within one hour.",
+        publisher="Cybersecurity and Infrastructure Security Agency",
+        published="2021-11-15",
+    )
+    _write(
+        corpus,
+        "wasoc.md",
+        "Router advisory",
+        "Agencies should patch the routers named in the advisory within one hour.",
+        publisher="Western Australian Government Security Operations Centre (WA SOC)",
+        published="2023-04-19",
+    )
+    retriever = Retriever(settings, _open(settings, corpus))
+    cisa = retriever.search(
+        "report a major incident within one hour", k=10, filters=SearchFilters(publisher="CISA")
+    )
+    assert {p.source for p in cisa} == {"teamcity.md", "botnet.md", "playbook.md"}
+    wa = retriever.search("patch routers within one hour", k=10, filters=SearchFilters(publisher="WA SOC"))
+    assert {p.source for p in wa} == {"wasoc.md"}
+    mitre = retriever.search("APT1 Shanghai", k=10, filters=SearchFilters(publisher="mitre"))
+    assert {p.source for p in mitre} == {"apt1.md"}
+
+
 def test_empty_index_and_bad_input_are_clear_errors(settings: Settings, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

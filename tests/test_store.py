@@ -13,6 +13,7 @@ from core.types import Chunk, DocumentMeta, SearchFilters
 from indexing.records import (
     chunk_to_document,
     days_since_epoch,
+    publisher_matches,
     record_to_passage,
     where_from_filters,
 )
@@ -115,6 +116,11 @@ def test_where_clause_from_filters() -> None:
     assert where_from_filters(None) is None
     assert where_from_filters(SearchFilters()) is None
     assert where_from_filters(SearchFilters(publisher="Cisa ")) == {"publisher_lc": {"$eq": "cisa"}}
+    known = ["cisa", "cybersecurity and infrastructure security agency", "ncsc"]
+    assert where_from_filters(SearchFilters(publisher="CISA"), known) == {
+        "publisher_lc": {"$in": ["cisa", "cybersecurity and infrastructure security agency"]}
+    }
+    assert where_from_filters(SearchFilters(publisher="nobody"), known) == {"publisher_lc": {"$eq": "nobody"}}
     both = where_from_filters(SearchFilters(source="a.md", after=date(2024, 1, 1), before=date(2024, 12, 31)))
     assert both is not None and len(both["$and"]) == 3
     before_only = where_from_filters(SearchFilters(before=date(2024, 1, 1)))
@@ -197,3 +203,24 @@ def test_unreachable_server_names_host_port_and_what_to_do(tmp_path: Path) -> No
     with pytest.raises(StoreUnavailableError) as err:
         open_store(settings, fake_embedder(settings))
     assert f"127.0.0.1:{port}" in str(err.value) and "chroma run" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "publisher", "matches"),
+    [
+        ("CISA", "CISA", True),
+        ("CISA", "Cybersecurity and Infrastructure Security Agency", True),
+        ("cisa", "Cybersecurity and Infrastructure Security Agency (CISA)", True),
+        ("WA SOC", "Western Australian Government Security Operations Centre (WA SOC)", True),
+        ("WASOC", "Western Australian Government Security Operations Centre (WA SOC)", True),
+        ("MITRE", "The MITRE Corporation (MITRE ATT&CK)", True),
+        ("MITRE ATT&CK", "The MITRE Corporation (MITRE ATT&CK)", True),
+        ("Army Recognition", "Army Recognition", True),
+        ("NCSC", "CISA", False),
+        ("CISA", "NCSC", False),
+        ("Arm", "Army Recognition", False),
+        ("", "CISA", False),
+    ],
+)
+def test_publisher_filter_matches_name_acronym_or_words(wanted: str, publisher: str, matches: bool) -> None:
+    assert publisher_matches(wanted, publisher) is matches

@@ -126,16 +126,10 @@ def _filters(query: str, **options: str | None) -> tuple[str, SearchFilters]:
 
 
 def run_search(service: Briefbot, query: str, k: int, filters: SearchFilters | None) -> list[Passage]:
-    """Top passages via the service (hybrid once bot/retrieve.py exists; dense until then)."""
+    """Top passages of the hybrid retriever."""
     if not query.strip():
         raise InputError("The search query is empty.", hint='Write e.g. briefbot search "APT28 routers".')
-    try:
-        return service.search(query, k=k, filters=filters)
-    except ModuleNotFoundError as exc:
-        # NOTE: fallback for the time before bot/retrieve.py lands; then search is hybrid.
-        if exc.name != "bot.retrieve":
-            raise
-        return service.store.dense_search(query, k, filters)
+    return service.search(query, k=k, filters=filters)
 
 
 def _print_passages(passages: list[Passage]) -> None:
