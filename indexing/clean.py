@@ -53,6 +53,12 @@ _BOILERPLATE_LINES = [
         r"^\W*(you('ve| have) (accessed|reached) an? (article|story) .{0,40}subscribers|"
         r"(this (article|content) is )?(only )?available (only )?to (paid )?subscribers)\b.{0,60}$",
         r"^(was this (page|article|document|information) (helpful|useful)\?).{0,40}$",
+        # The banner on every US government site (cisa.gov, nist.gov, …).
+        r"^an official website of the united states government\b.{0,40}$",
+        r"^here['’]?s how you know\W*$",
+        r"^(official websites use \.gov|secure \.gov websites use https)\b.{0,300}$",
+        r"^an? \.gov website belongs to an official government organi[sz]ation\b.{0,100}$",
+        r"^an? \W*lock\W.{0,400}safely connected to the \.gov website\b.{0,200}$",
     )
 ]
 _COOKIE = re.compile(r"\bcookies?\b", re.I)

@@ -1,4 +1,5 @@
-"""Markdown markup that means nothing to a reader: link targets, image syntax, escapes, leaders.
+"""Markdown markup that means nothing to a reader: link targets, image syntax, inline HTML,
+escapes, leaders.
 
 Part of cleaning (:mod:`indexing.clean`): text keeps what a reader sees when the
 page is rendered, so passages, quotes and sentence boundaries are those of the
@@ -17,6 +18,17 @@ _LEADER = re.compile(r"(?:\s?\.){4,}|(?:\s?…){2,}")
 # would otherwise start a list or a table ("2014\\.", "\\|"). "<" and ">" stay: Windows paths.
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|\"'~=:;,?/&%$@^])")
 _CODE_SPAN = re.compile(r"(`+)[^`\n]*?\1")
+# Inline HTML in Markdown: pictures and scripts say nothing; other tags keep their text.
+_HTML_BLOCK = re.compile(r"<(svg|script|style|noscript)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(
+    # Known tag names only: "<username>" or "%temp%\\<name>.exe" in an advisory are text, not HTML.
+    r"</?(?:a|abbr|article|aside|b|big|blockquote|br|button|center|cite|code|dd|del|details|div|dl|dt|em|"
+    r"figcaption|figure|font|footer|form|h[1-6]|header|hr|i|iframe|img|input|ins|kbd|label|li|link|main|mark|"
+    r"meta|nav|ol|option|p|picture|pre|s|section|select|small|source|span|strike|strong|sub|summary|sup|"
+    r"table|tbody|td|textarea|tfoot|th|thead|time|tr|tt|u|ul|var|video|wbr)"
+    r"(?:\s+[\w:.-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*\s*/?>",
+    re.IGNORECASE,
+)
 _RULE_RUN = re.compile(r"(?<=\S)\s*[_=~]{5,}\s*|\s*[_=~]{5,}\s*(?=\S)")
 
 
@@ -29,7 +41,7 @@ def simplify_markup(text: str) -> str:
     Table-of-contents dot leaders ("Preparation ........ 5") become one "…". Backslash
     escapes are resolved (:func:`unescape_markdown`).
     """
-    text = _MD_IMAGE.sub(lambda m: m.group(1), text)
+    text = strip_html(_MD_IMAGE.sub(lambda m: m.group(1), text))
     lines = []
     for line in text.split("\n"):
         links = list(_MD_LINK.finditer(line))
@@ -46,6 +58,21 @@ def simplify_markup(text: str) -> str:
     text = _AUTOLINK.sub(lambda m: m.group(1), unescape_markdown("\n".join(lines)))
     text = _LEADER.sub(" … ", text)
     return _RULE_RUN.sub(" ", text)
+
+
+def strip_html(text: str) -> str:
+    """Inline HTML out of Markdown text: ``<svg>…</svg>`` (and scripts, styles) with their
+    content, any other tag alone (``<b>APT28</b>`` → "APT28"). Code spans are left alone."""
+    if "<" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_HTML_TAG.sub("", _HTML_BLOCK.sub("", text[pos : m.start()])))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_HTML_TAG.sub("", _HTML_BLOCK.sub("", text[pos:])))
+    return "".join(out)
 
 
 def unescape_markdown(text: str) -> str:

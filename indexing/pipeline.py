@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # bump when loading/cleaning/chunking changes so every file is re-processed
+PIPELINE_VERSION = "3"  # bump when loading/cleaning/chunking changes so every file is re-processed
 _INDEX_BATCH = 256
 
 
@@ -330,7 +330,9 @@ def _prepare(
     except Exception as exc:  # a loader bug on one file must not stop the run
         log.exception("failed to prepare %s", change.target.display)
         return f"unexpected {type(exc).__name__}: {exc}"
-    return (doc, chunks) if chunks else "no text to index"
+    if not chunks:
+        return "no text to index: after cleaning only a title, headings or page boilerplate are left"
+    return doc, chunks
 
 
 def _flush(

@@ -139,6 +139,12 @@ def test_generic_news_page_boilerplate_is_removed() -> None:
         "Advertisement. Scroll to continue reading.",
         "Was this document helpful?  Yes  |  Somewhat  |  No",
         "The MIVD highlighted the threat (Picture source: Army Recognition)",
+        "An official website of the United States government",
+        "Here’s how you know",
+        "**Secure .gov websites use HTTPS**",
+        "A **lock** () or **https://** means you’ve safely connected to the .gov website. Share sensitive "
+        "information only on official, secure websites.",
+        "Official websites use .gov A .gov website belongs to an official government organization.",
     ],
 )
 def test_boilerplate_lines_are_recognised(line: str) -> None:
@@ -157,6 +163,7 @@ def test_boilerplate_lines_are_recognised(line: str) -> None:
         "| Actor | Country | First seen |",
         "## Share of incidents by sector",
         "Follow the money: how ransomware groups launder their proceeds through mixers.",
+        "Agencies must move their public websites to .gov domains that use HTTPS by the end of 2024.",
     ],
 )
 def test_body_lines_are_not_boilerplate(line: str) -> None:
