@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from langchain_core.language_models import BaseChatModel
 
 from bot.evidence import IdfFn, assess_evidence, corpus_idf, refusal_threshold
-from bot.extractive import EXTRACTIVE_PREFIX, Encoder, extractive_body
+from bot.extractive import EXTRACTIVE_PREFIX, Encoder, extract
 from bot.followup import make_standalone
 from bot.llm_answer import REFUSAL, ask_llm, model_label
 from bot.results import Answer
@@ -98,8 +98,8 @@ def extractive_answer(
     encoder: Encoder | None = None,
 ) -> Answer:
     """The extractive answer from ``passages`` (a refusal when no sentence fits)."""
-    body = extractive_body(question, passages, idf=idf, encoder=encoder)
-    verified = verify_answer(body, passages) if body else None
+    body, quotes = extract(question, passages, idf=idf, encoder=encoder)
+    verified = verify_answer(body, passages, preferred_quotes=quotes) if body else None
     if verified is None or not verified.kept_sentences:
         return _refusal(base, passages, EXTRACTIVE, notes)
     return Answer(

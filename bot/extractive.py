@@ -279,6 +279,33 @@ def _reading_order(chosen: list[Candidate], passages: Sequence[Passage]) -> list
     return [sorted(group, key=position) for group in groups.values()]
 
 
+def extract(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    idf: IdfFn | None = None,
+    encoder: Encoder | None = None,
+    max_sentences: int = MAX_SENTENCES,
+) -> tuple[str, dict[int, str]]:
+    """The answer body with ``[n]`` markers (n = 1-based passage position), or '' when nothing
+    fits, and per cited passage (0-based) its best sentence: the quote to show for that source."""
+    cands = score_sentences(question, passages, idf=idf, encoder=encoder)
+    weigh = idf or passage_idf(passages)
+    weights = {t: weigh(t) for t in dict.fromkeys(content_terms(question))}
+    chosen = select_sentences(cands, passages, weights, max_sentences=max_sentences)
+    if not chosen:
+        return "", {}
+    quotes: dict[int, str] = {}
+    for c in chosen:  # best first, before context sentences join
+        quotes.setdefault(c.passage, c.text)
+    chosen = _with_context(chosen, cands)
+    lines = []
+    for group in _reading_order(chosen, passages):
+        # Verification moves each marker before the sentence's full stop: "… sectors [1]."
+        lines.append("- " + " ".join(f"{c.text} [{c.passage + 1}]" for c in group))
+    return "\n".join(lines), quotes
+
+
 def extractive_body(
     question: str,
     passages: Sequence[Passage],
@@ -287,16 +314,5 @@ def extractive_body(
     encoder: Encoder | None = None,
     max_sentences: int = MAX_SENTENCES,
 ) -> str:
-    """The answer body with ``[n]`` markers (n = 1-based passage position), or '' when nothing fits."""
-    cands = score_sentences(question, passages, idf=idf, encoder=encoder)
-    weigh = idf or passage_idf(passages)
-    weights = {t: weigh(t) for t in dict.fromkeys(content_terms(question))}
-    chosen = select_sentences(cands, passages, weights, max_sentences=max_sentences)
-    if not chosen:
-        return ""
-    chosen = _with_context(chosen, cands)
-    lines = []
-    for group in _reading_order(chosen, passages):
-        # Verification moves each marker before the sentence's full stop: "… sectors [1]."
-        lines.append("- " + " ".join(f"{c.text} [{c.passage + 1}]" for c in group))
-    return "\n".join(lines)
+    """The answer body of :func:`extract` alone."""
+    return extract(question, passages, idf=idf, encoder=encoder, max_sentences=max_sentences)[0]

@@ -19,7 +19,7 @@ quote, or else the passage sentence that best matches the sentences citing it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.results import Citation, RemovedCitation
@@ -110,8 +110,19 @@ def _tidy(sentence: str) -> str:
     return sentence.strip()
 
 
-def verify_answer(text: str, passages: Sequence[Passage], *, min_support: float = MIN_SUPPORT) -> Verified:
-    """Check every citation of ``text`` against ``passages`` (numbered from 1 as the model saw them)."""
+def verify_answer(
+    text: str,
+    passages: Sequence[Passage],
+    *,
+    min_support: float = MIN_SUPPORT,
+    preferred_quotes: Mapping[int, str] | None = None,
+) -> Verified:
+    """Check every citation of ``text`` against ``passages`` (numbered from 1 as the model saw them).
+
+    ``preferred_quotes`` (by 0-based passage) name the sentence to show for a source when the
+    answer quotes none itself, e.g. the extractive answer's best sentence; a preferred quote that
+    does not occur in its passage is ignored.
+    """
     count = len(passages)
     p_terms = [_passage_terms(p) for p in passages]
     p_numbers = [numbers(f"{p.title} {p.text}") for p in passages]
@@ -192,7 +203,10 @@ def verify_answer(text: str, passages: Sequence[Passage], *, min_support: float 
     citations = []
     for i in order:
         p = passages[i]
-        quote = quotes.get(i) or best_sentence(p, " ".join(claims.get(i, [])))
+        preferred = (preferred_quotes or {}).get(i)
+        if preferred and not _quote_found(p, preferred):
+            preferred = None
+        quote = quotes.get(i) or preferred or best_sentence(p, " ".join(claims.get(i, [])))
         citations.append(
             Citation(
                 n=renumber[i],

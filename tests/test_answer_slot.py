@@ -249,3 +249,25 @@ def test_the_why_answer_outranks_a_restatement_with_more_question_words() -> Non
     )
     body = extractive_body(question, [restates, reason])
     assert "because adversaries often change their infrastructure" in body and "[2]" in body
+
+
+def test_a_source_quotes_the_answers_best_sentence_not_its_longest() -> None:
+    from bot.extractive import extract
+    from bot.verify import verify_answer
+
+    question = "Which vulnerability did APT28 exploit on Cisco routers?"
+    passage = _p(
+        "w",
+        "Agencies published a joint advisory on APT28 and its campaign against Cisco routers. "
+        "By exploiting the vulnerability CVE-2017-6742, APT28 gained SNMP access to Cisco routers worldwide. "
+        "Please tell the operations centre if privileged SNMP access to Cisco routers exists on agency "
+        "networks, which vulnerability it concerns and the timeline for resolving it.",
+        bm25=10.0,
+        score=2.0,
+        chunk=0,
+    )
+    body, quotes = extract(question, [passage])
+    assert body.count("[1]") >= 2  # more than one sentence of the passage is used
+    [citation] = verify_answer(body, [passage], preferred_quotes=quotes).citations
+    assert "CVE-2017-6742" in citation.quote
+    assert "Please tell" not in citation.quote

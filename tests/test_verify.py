@@ -164,3 +164,14 @@ def test_refusal_sentence_is_recognised_with_small_variations_only() -> None:
     assert is_refusal("nothing in the indexed reports answers this", refusal)
     assert is_refusal('"Nothing in the indexed reports answers this." [1]', refusal)
     assert not is_refusal("APT1 is PLA unit 61398 [1].", refusal)
+
+
+def test_a_preferred_quote_is_shown_only_when_it_occurs_in_its_passage() -> None:
+    text = "Chinese intelligence targets Dutch semiconductor and maritime sectors [1]. It came in 2024 [1]."
+    good = "The annual report was released on April 19, 2024."
+    [cited] = verify_answer(text, PASSAGES, preferred_quotes={0: good}).citations
+    assert cited.quote == good
+    [cited] = verify_answer(
+        text, PASSAGES, preferred_quotes={0: "The MIVD said nothing of the kind."}
+    ).citations
+    assert contains(MIVD.text, cited.quote) and "nothing of the kind" not in cited.quote
