@@ -270,6 +270,9 @@ def test_identical_repeated_blocks_give_one_chunk(count: Counter) -> None:
 # --- the real corpus ------------------------------------------------------------------------------
 
 
+BANNER_ONLY = "news-2024-04-cisa-ed-24-02-mitigating-the-significant-risk-from-nation-st.md"
+
+
 @pytest.mark.shared
 def test_whole_shared_corpus_chunks_fit_the_default_model(
     shared_corpus: Path, settings: Settings, count: Counter
@@ -280,6 +283,9 @@ def test_whole_shared_corpus_chunks_fit_the_default_model(
             continue
         doc = prepare_file(path, settings, root=shared_corpus)
         chunks = chunk_document(doc, count, max_tokens=MAX, overlap_tokens=32)
+        if path.name == BANNER_ONLY:  # a saved cisa.gov page with nothing but its banner and title
+            assert chunks == [], "only the title should be left after cleaning"
+            continue
         assert chunks, path.name
         _assert_fits(doc, chunks, count)
         if path.suffix == ".pdf":
