@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.sentences import STOPWORDS, content_terms, words
+from indexing.metadata import MONTH_NAMES
 
 SLOT_SPAN = 5  # words between the focus and the candidate answer (calibrated: docs/ANSWERS.md)
 _FOCUS_WINDOW = 5  # words after the wh-word searched for the focus noun phrase
@@ -41,13 +42,6 @@ _CAUSE = re.compile(
     r"\b(?:because|due to|owing to|as a result of|in order to|so that|caused by|thanks to|reflects?"
     r"|the reason)\b",
     re.IGNORECASE,
-)
-_MONTHS = frozenset(
-    [
-        *("january", "february", "march", "april", "june", "july", "august", "september", "october"),
-        *("november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct"),
-        *("nov", "dec"),
-    ]
 )
 _WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -168,7 +162,7 @@ def _is_date(tokens: list[str], i: int) -> bool:
     if not token[:1].isupper():
         return False
     low = token.lower()
-    if low in _MONTHS or low in _WEEKDAYS:
+    if low in MONTH_NAMES or low in _WEEKDAYS:
         return True
     near = tokens[max(0, i - 1) : i] + tokens[i + 1 : i + 2]
     return low == "may" and any(t.isdigit() for t in near)

@@ -9,6 +9,7 @@ rendered text ("in July 2014\\. The" reads "in July 2014. The").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _MD_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\([^)\n]*\)")
 _MD_LINK = re.compile(r"(?<!\\)\[([^\]\n]{1,300})\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+\"[^\"\n]*\")?\)")
@@ -65,25 +66,23 @@ def strip_html(text: str) -> str:
     content, any other tag alone (``<b>APT28</b>`` → "APT28"). Code spans are left alone."""
     if "<" not in text:
         return text
-    out: list[str] = []
-    pos = 0
-    for m in _CODE_SPAN.finditer(text):
-        out.append(_HTML_TAG.sub("", _HTML_BLOCK.sub("", text[pos : m.start()])))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(_HTML_TAG.sub("", _HTML_BLOCK.sub("", text[pos:])))
-    return "".join(out)
+    return _outside_code(text, lambda part: _HTML_TAG.sub("", _HTML_BLOCK.sub("", part)))
 
 
 def unescape_markdown(text: str) -> str:
     """Resolve backslash escapes ("2014\\." → "2014.", "\\|" → "|") outside `code spans`."""
     if "\\" not in text:
         return text
+    return _outside_code(text, lambda part: _ESCAPE.sub(r"\1", part))
+
+
+def _outside_code(text: str, rewrite: Callable[[str], str]) -> str:
+    """``text`` with ``rewrite`` applied to everything but its `code spans`."""
     out: list[str] = []
     pos = 0
     for m in _CODE_SPAN.finditer(text):
-        out.append(_ESCAPE.sub(r"\1", text[pos : m.start()]))
+        out.append(rewrite(text[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
-    out.append(_ESCAPE.sub(r"\1", text[pos:]))
+    out.append(rewrite(text[pos:]))
     return "".join(out)
