@@ -223,7 +223,11 @@ class Retriever:
         return [self._finish(passages[c.chunk_id], c, rank, absorbed) for rank, c in enumerate(kept[:k], 1)]
 
     def _dense(
-        self, vector: list[float], n: int, filters: SearchFilters | None, publishers: set[str] | None = None
+        self,
+        vector: list[float],
+        n: int,
+        filters: SearchFilters | None,
+        publishers: frozenset[str] | None = None,
     ) -> tuple[dict[str, Passage], dict[str, Candidate]]:
         with self.store.guard():
             result = self.store.collection.query(

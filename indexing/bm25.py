@@ -69,6 +69,7 @@ class Bm25Index:
     version: str = ""
     position: dict[str, int] = field(default_factory=dict)
     _masks: dict[SearchFilters, npt.NDArray[np.bool_]] = field(default_factory=dict, repr=False)
+    _publishers: frozenset[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.position:
@@ -122,9 +123,11 @@ class Bm25Index:
                 total += weight * np.asarray(model.get_scores_from_ids(token_ids), dtype=np.float32)
         return total
 
-    def publishers(self) -> set[str]:
-        """The distinct stored publishers (case-folded)."""
-        return {str(p) for p in np.unique(self.publisher_lc)} if len(self.publisher_lc) else set()
+    def publishers(self) -> frozenset[str]:
+        """The distinct stored publishers (case-folded), computed once per loaded index."""
+        if self._publishers is None:
+            self._publishers = frozenset(str(p) for p in np.unique(self.publisher_lc))
+        return self._publishers
 
     def mask(self, filters: SearchFilters | None) -> npt.NDArray[np.bool_] | None:
         """Chunks allowed by ``filters`` (same semantics as ``records.where_from_filters``)."""
